@@ -1,0 +1,15 @@
+/// What the collector reacts to. Producers, timers, flushes and shutdown all speak to the collector
+/// through one `AsyncStream` of these, so a flush barrier is ordered after every record logged before
+/// it.
+package enum CollectorEvent: Sendable {
+    /// The queue went from empty to non-empty.
+    case recordsAvailable
+    /// The queue holds at least a full batch.
+    case batchReady
+    /// A batch deadline may have passed.
+    case tick
+    /// Deliver everything queued, then pass this barrier through every sink.
+    case flush(FlushBarrier)
+    /// Stop batching, drain everything, then close the sinks.
+    case shutdown(deadline: ContinuousClock.Instant)
+}

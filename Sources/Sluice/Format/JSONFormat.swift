@@ -1,0 +1,82 @@
+/// JSON Lines: one JSON object per line (RFC 8259 escaping).
+///
+/// ```
+/// {"timestamp":"2026-11-23T12:00:00.123456Z","level":"info","label":"api","message":"request handled","metadata":{"status":200}}
+/// ```
+///
+/// Keys: `timestamp` (RFC 3339, UTC), `level` (lowercase name), `label`, `message`, `metadata` (an
+/// object, omitted when empty; numbers and booleans keep their types; non-finite doubles become the
+/// strings `"NaN"`, `"Infinity"`, `"-Infinity"`), and optionally `source`
+/// (`{"file":…,"function":…,"line":…}`) and `sequence`.
+///
+/// ```swift
+/// let file = try FileSink(path: "logs/app.log", format: JSONFormat(includeSource: true))
+/// ```
+public struct JSONFormat: LogFormat {
+    /// Whether to add a `source` object.
+    public var includeSource: Bool
+    /// Whether to add the record's `sequence` number (gaps reveal drops).
+    public var includeSequence: Bool
+    /// Messages and string values longer than this many UTF-8 bytes are truncated with a marker.
+    public var maxMessageBytes: Int
+    /// Digits of the second's fraction, 0...9; default 6 (microseconds).
+    public var fractionDigits: Int
+
+    /// Creates a JSON Lines format.
+    ///
+    /// - Parameters:
+    ///   - includeSource: Whether to add the source location; default `false`.
+    ///   - includeSequence: Whether to add the sequence number; default `false`.
+    ///   - maxMessageBytes: Truncation limit for messages and values; default 64 KiB.
+    ///   - fractionDigits: Digits of the second's fraction; default 6.
+    public init(
+        includeSource: Bool = false,
+        includeSequence: Bool = false,
+        maxMessageBytes: Int = 64 * 1024,
+        fractionDigits: Int = 6
+    ) {
+        self.includeSource = includeSource
+        self.includeSequence = includeSequence
+        self.maxMessageBytes = maxMessageBytes
+        self.fractionDigits = fractionDigits
+    }
+
+    public func write(_ record: LogRecord, to output: inout LogOutput) {
+        output.append("{\"timestamp\":\"")
+        output.appendTimestamp(record.timestamp, fractionDigits: fractionDigits)
+        output.append("\",\"level\":\"")
+        output.appendUnescaped(record.level.name)
+        output.append("\",\"label\":\"")
+        output.appendEscaped(record.label, .json, limit: 1024)
+        output.append("\",\"message\":\"")
+        output.appendEscaped(record.message, .json, limit: maxMessageBytes)
+        output.append(UInt8(ascii: "\""))
+        if record.hasMetadata {
+            output.append(",\"metadata\":{")
+            var first = true
+            record.forEachMetadata { key, value in
+                if !first {
+                    output.append(UInt8(ascii: ","))
+                }
+                first = false
+                output.appendJSONKey(key)
+                output.appendJSONValue(value, limit: maxMessageBytes, depth: 1)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+        if includeSource {
+            output.append(",\"source\":{\"file\":\"")
+            output.appendEscaped(record.source.file, .json, limit: 1024)
+            output.append("\",\"function\":\"")
+            output.appendEscaped(record.source.function, .json, limit: 1024)
+            output.append("\",\"line\":")
+            output.appendInteger(Int(record.source.line))
+            output.append(UInt8(ascii: "}"))
+        }
+        if includeSequence {
+            output.append(",\"sequence\":")
+            output.appendInteger(Int(truncatingIfNeeded: record.sequence))
+        }
+        output.append("}\n")
+    }
+}

@@ -1,0 +1,93 @@
+/// Human-readable text, one line per record:
+///
+/// ```
+/// 2026-11-23T12:00:00.123456Z INFO     api: request handled request_id=abc status=200
+/// ```
+///
+/// Time (RFC 3339, UTC), level, label, message, then metadata as `key=value` (values quoted and
+/// escaped when they hold spaces or special characters, nested values as JSON). When the output is a
+/// terminal that accepts colours, the level is coloured and the time dimmed.
+///
+/// ```swift
+/// let console = ConsoleSink(format: .text)
+/// let verbose = ConsoleSink(format: TextFormat(includeSource: true))
+/// ```
+public struct TextFormat: LogFormat {
+    /// Whether to append ` (File.swift:42)`.
+    public var includeSource: Bool
+    /// Messages and string values longer than this many UTF-8 bytes are truncated with a marker.
+    public var maxMessageBytes: Int
+    /// Digits of the second's fraction, 0...9; default 6 (microseconds).
+    public var fractionDigits: Int
+
+    /// Creates a text format.
+    ///
+    /// - Parameters:
+    ///   - includeSource: Whether to append the source location; default `false`.
+    ///   - maxMessageBytes: Truncation limit for messages and values; default 64 KiB.
+    ///   - fractionDigits: Digits of the second's fraction; default 6.
+    public init(includeSource: Bool = false, maxMessageBytes: Int = 64 * 1024, fractionDigits: Int = 6) {
+        self.includeSource = includeSource
+        self.maxMessageBytes = maxMessageBytes
+        self.fractionDigits = fractionDigits
+    }
+
+    public func write(_ record: LogRecord, to output: inout LogOutput) {
+        let colors = output.colors
+        if colors {
+            output.append("\u{1B}[2m")
+        }
+        output.appendTimestamp(record.timestamp, fractionDigits: fractionDigits)
+        if colors {
+            output.append("\u{1B}[0m ")
+            output.append(Self.color(record.level))
+            output.append(Self.paddedName(record.level))
+            output.append("\u{1B}[0m ")
+        } else {
+            output.append(UInt8(ascii: " "))
+            output.append(Self.paddedName(record.level))
+            output.append(UInt8(ascii: " "))
+        }
+        output.appendEscaped(record.label, .text, limit: 1024)
+        output.append(": ")
+        output.appendEscaped(record.message, .text, limit: maxMessageBytes)
+        record.forEachMetadata { key, value in
+            output.append(UInt8(ascii: " "))
+            output.appendKey(key)
+            output.append(UInt8(ascii: "="))
+            output.appendTextValue(value, limit: maxMessageBytes)
+        }
+        if includeSource {
+            output.append(" (")
+            output.appendEscaped(record.source.file, .text, limit: 1024)
+            output.append(UInt8(ascii: ":"))
+            output.appendInteger(Int(record.source.line))
+            output.append(UInt8(ascii: ")"))
+        }
+        output.append(UInt8(ascii: "\n"))
+    }
+
+    private static func paddedName(_ level: LogLevel) -> StaticString {
+        switch level {
+        case .trace: "TRACE   "
+        case .debug: "DEBUG   "
+        case .info: "INFO    "
+        case .notice: "NOTICE  "
+        case .warning: "WARNING "
+        case .error: "ERROR   "
+        case .critical: "CRITICAL"
+        }
+    }
+
+    private static func color(_ level: LogLevel) -> StaticString {
+        switch level {
+        case .trace: "\u{1B}[90m"
+        case .debug: "\u{1B}[36m"
+        case .info: "\u{1B}[32m"
+        case .notice: "\u{1B}[1;34m"
+        case .warning: "\u{1B}[33m"
+        case .error: "\u{1B}[31m"
+        case .critical: "\u{1B}[1;97;41m"
+        }
+    }
+}

@@ -1,0 +1,40 @@
+/// What the queue does with a record when it is full.
+///
+/// ```swift
+/// let pipeline = try LogPipeline(sinks: [ConsoleSink()], queue: .init(capacity: 65_536, overflow: .dropOldest))
+/// ```
+///
+/// Under the dropping policies, records at or above ``QueueOptions/protectedLevel`` (default `error`)
+/// are discarded only when nothing below that level is left to discard, so a flood of debug records
+/// cannot push an error out. Every discarded record is counted as dropped with reason `overflow`.
+public struct OverflowPolicy: Sendable, Hashable, CustomStringConvertible {
+    package enum Kind: Sendable, Hashable {
+        case dropNewest
+        case dropOldest
+        case block
+    }
+
+    package let kind: Kind
+
+    /// Discard the record being logged (keep what is queued).
+    public static let dropNewest = OverflowPolicy(kind: .dropNewest)
+
+    /// Discard the oldest queued record to make room (keep the most recent history).
+    public static let dropOldest = OverflowPolicy(kind: .dropOldest)
+
+    /// Lossless: the logging call waits until there is room.
+    ///
+    /// - Important: The waiting caller parks its thread (the call is synchronous and never awaits).
+    ///   The pipeline drains on its own threads, so this cannot deadlock even when every thread of the
+    ///   cooperative pool is parked; but a slow sink then slows the whole program down. Calls made on
+    ///   Sluice's own threads (a sink that logs) never wait: they drop instead and are counted.
+    public static let block = OverflowPolicy(kind: .block)
+
+    public var description: String {
+        switch kind {
+        case .dropNewest: "dropNewest"
+        case .dropOldest: "dropOldest"
+        case .block: "block"
+        }
+    }
+}

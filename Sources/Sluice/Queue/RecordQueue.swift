@@ -1,0 +1,187 @@
+/// The bounded record queue as a plain state machine: overflow policies, sequence numbers, intake
+/// states and the wake-up signals for the collector. It does no locking, waiting or I/O itself;
+/// ``PipelineCore`` holds it under its lock and carries out what it answers.
+///
+/// Records below the protected level and records at or above it wait in two FIFO rings, so the
+/// dropping policies can evict the oldest (or newest) unprotected record in O(1). Sequence numbers are
+/// assigned on acceptance, so ``take(upTo:)`` restores the exact enqueue order by merging the two.
+package struct RecordQueue: ~Copyable {
+    /// Whether new log calls are accepted.
+    package enum Intake: Sendable, Equatable {
+        /// Normal operation.
+        case open
+        /// Shutdown started: new calls are dropped (reason `shutdown`), but callers already waiting
+        /// under `block` still get in as room frees up, because they logged before the shutdown.
+        case draining
+        /// The shutdown deadline passed or the pipeline stopped: everything is dropped.
+        case closed
+    }
+
+    /// A wake-up the collector must receive after the lock is released.
+    package enum Signal: Sendable, Equatable {
+        /// The queue went from empty to non-empty: start the batch timer.
+        case recordsAvailable
+        /// The queue holds at least a full batch.
+        case batchReady
+    }
+
+    /// The answer to an offered record.
+    package enum OfferResult: Equatable {
+        /// Queued; send `signal` to the collector if there is one.
+        case accepted(signal: Signal?)
+        /// Not queued; already counted as dropped.
+        case dropped
+        /// The queue is full under `block`: wait for room, then offer again with `isRetry: true`.
+        case mustWait
+    }
+
+    package let capacity: Int
+    package let policy: OverflowPolicy
+    package let protectedLevel: LogLevel
+    package let batchSize: Int
+
+    private var unprotected: RingBuffer<LogRecord>
+    private var protected: RingBuffer<LogRecord>
+    package private(set) var intake: Intake = .open
+    package private(set) var nextSequence: UInt64 = 1
+    private var notifiedNonEmpty = false
+    private var notifiedBatchReady = false
+
+    // Counters.
+    package private(set) var logged = 0
+    package private(set) var droppedOverflow = 0
+    package private(set) var droppedShutdown = 0
+    package private(set) var highWaterMark = 0
+    package var waitingProducers = 0
+
+    package init(options: QueueOptions, batchSize: Int) {
+        capacity = options.capacity
+        policy = options.overflow
+        protectedLevel = options.protectedLevel
+        self.batchSize = batchSize
+        let initial = min(options.capacity, max(batchSize * 2, 1024))
+        unprotected = RingBuffer(initialCapacity: initial)
+        protected = RingBuffer(initialCapacity: 16)
+    }
+
+    /// Records waiting in the queue.
+    package var count: Int { unprotected.count + protected.count }
+
+    /// Offers a record. `isRetry` is true when the caller waited after a `.mustWait` answer (it was
+    /// counted as logged the first time). `canWait` is false on Sluice's own threads.
+    package mutating func offer(_ record: inout LogRecord, isRetry: Bool, canWait: Bool) -> OfferResult {
+        if !isRetry {
+            logged += 1
+        }
+        switch intake {
+        case .open:
+            break
+        case .draining where isRetry:
+            break
+        case .draining, .closed:
+            droppedShutdown += 1
+            return .dropped
+        }
+
+        let isProtected = policy.kind != .block && record.level >= protectedLevel
+        if count >= capacity {
+            switch policy.kind {
+            case .block:
+                guard canWait else {
+                    droppedOverflow += 1
+                    return .dropped
+                }
+                return .mustWait
+            case .dropNewest:
+                // The newest record goes, unless it is protected and an unprotected one can go instead.
+                guard isProtected, unprotected.popLast() != nil else {
+                    droppedOverflow += 1
+                    return .dropped
+                }
+                droppedOverflow += 1
+            case .dropOldest:
+                if unprotected.popFirst() != nil || (isProtected && protected.popFirst() != nil) {
+                    droppedOverflow += 1
+                } else {
+                    // Full of protected records and this one is not: it is the one to discard.
+                    droppedOverflow += 1
+                    return .dropped
+                }
+            }
+        }
+
+        record.sequence = nextSequence
+        nextSequence += 1
+        if isProtected {
+            protected.append(record)
+        } else {
+            unprotected.append(record)
+        }
+        let depth = count
+        if depth > highWaterMark {
+            highWaterMark = depth
+        }
+
+        if !notifiedNonEmpty {
+            notifiedNonEmpty = true
+            return .accepted(signal: .recordsAvailable)
+        }
+        if depth >= batchSize && !notifiedBatchReady {
+            notifiedBatchReady = true
+            return .accepted(signal: .batchReady)
+        }
+        return .accepted(signal: nil)
+    }
+
+    /// Removes up to `limit` records in sequence order and re-arms the wake-up signals.
+    package mutating func take(upTo limit: Int) -> [LogRecord] {
+        var batch: [LogRecord] = []
+        let n = min(limit, count)
+        guard n > 0 else { return batch }
+        batch.reserveCapacity(n)
+        if protected.isEmpty {
+            unprotected.moveFront(n, into: &batch)
+        } else {
+            while batch.count < n {
+                let nextUnprotected = unprotected.withFirst { $0.sequence }
+                let nextProtected = protected.withFirst { $0.sequence }
+                switch (nextUnprotected, nextProtected) {
+                case (let u?, let p?):
+                    batch.append((u < p ? unprotected.popFirst() : protected.popFirst())!)
+                case (.some, nil):
+                    unprotected.moveFront(n - batch.count, into: &batch)
+                case (nil, .some):
+                    protected.moveFront(n - batch.count, into: &batch)
+                case (nil, nil):
+                    preconditionFailure("internal inconsistency: queue count \(count) but both rings empty")
+                }
+            }
+        }
+        if count == 0 {
+            notifiedNonEmpty = false
+        }
+        if count < batchSize {
+            notifiedBatchReady = false
+        }
+        return batch
+    }
+
+    /// Stops accepting new log calls (shutdown began).
+    package mutating func beginDraining() {
+        if intake == .open {
+            intake = .draining
+        }
+    }
+
+    /// Stops accepting anything and discards what is still queued, counting it as dropped for
+    /// `shutdown`. Returns the number discarded.
+    @discardableResult
+    package mutating func close() -> Int {
+        intake = .closed
+        let discarded = count
+        unprotected.removeAll()
+        protected.removeAll()
+        droppedShutdown += discarded
+        return discarded
+    }
+}

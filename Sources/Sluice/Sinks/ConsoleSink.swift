@@ -1,0 +1,89 @@
+import Synchronization
+
+/// Writes records to standard output (and optionally the severe ones to standard error).
+///
+/// ```swift
+/// ConsoleSink(level: .info, format: .text)                 // colours on a terminal
+/// ConsoleSink(level: .debug, format: .json, stderrLevel: .warning)
+/// ```
+///
+/// Each batch is formatted into a reusable buffer and written with as few `write(2)` calls as the
+/// stream split allows, on the sink's own thread. ANSI colours are used only when the stream is a
+/// terminal, honouring `NO_COLOR` and `FORCE_COLOR` (see ``ColorMode``).
+public actor ConsoleSink: LogSink {
+    public nonisolated let name: String
+    public nonisolated let level: LogLevel
+    private let format: any LogFormat
+    private let stderrLevel: LogLevel?
+    private var output = LogOutput()
+    private let stdoutColors: Bool
+    private let stderrColors: Bool
+    private let byteCount = Atomic<Int>(0)
+
+    /// Creates a console sink with a format.
+    ///
+    /// - Parameters:
+    ///   - level: The lowest level written; default `.info`.
+    ///   - format: How records look, e.g. `.text`, `.logfmt`, `.json`.
+    ///   - stderrLevel: Records at or above this level go to standard error instead; `nil` (default)
+    ///     sends everything to standard output.
+    ///   - colors: Whether to colour output; default ``ColorMode/auto``.
+    ///   - name: The name in stats and errors; default `"console"`.
+    public init(
+        level: LogLevel = .info,
+        format: some LogFormat,
+        stderrLevel: LogLevel? = nil,
+        colors: ColorMode = .auto,
+        name: String = "console"
+    ) {
+        self.name = name
+        self.level = level
+        self.format = format
+        self.stderrLevel = stderrLevel
+        stdoutColors = colors.resolve(descriptor: 1)
+        stderrColors = colors.resolve(descriptor: 2)
+    }
+
+    /// Creates a console sink with the ``TextFormat``.
+    ///
+    /// - Parameters:
+    ///   - level: The lowest level written; default `.info`.
+    ///   - stderrLevel: Records at or above this level go to standard error instead; `nil` (default)
+    ///     sends everything to standard output.
+    ///   - colors: Whether to colour output; default ``ColorMode/auto``.
+    ///   - name: The name in stats and errors; default `"console"`.
+    public init(level: LogLevel = .info, stderrLevel: LogLevel? = nil, colors: ColorMode = .auto, name: String = "console") {
+        self.init(level: level, format: TextFormat(), stderrLevel: stderrLevel, colors: colors, name: name)
+    }
+
+    public nonisolated var bytesWritten: Int? {
+        byteCount.load(ordering: .relaxed)
+    }
+
+    public func write(_ records: [LogRecord]) throws(SluiceError) {
+        guard let stderrLevel else {
+            try emit(records, to: 1)
+            return
+        }
+        // Keep the order within each stream; switch streams only between runs of records.
+        var start = records.startIndex
+        while start < records.endIndex {
+            let toStderr = records[start].level >= stderrLevel
+            let end = records[start...].firstIndex { ($0.level >= stderrLevel) != toStderr } ?? records.endIndex
+            try emit(Array(records[start..<end]), to: toStderr ? 2 : 1)
+            start = end
+        }
+    }
+
+    private func emit(_ records: [LogRecord], to descriptor: Int32) throws(SluiceError) {
+        output.removeAll()
+        output.colors = descriptor == 2 ? stderrColors : stdoutColors
+        format.write(records, to: &output)
+        let (written, error) = output.withUnsafeBytes { FileDescriptorIO.writeAll(descriptor, $0) }
+        byteCount.add(written, ordering: .relaxed)
+        if let error {
+            let stream = descriptor == 2 ? "standard error" : "standard output"
+            throw SluiceError(.writeFailed, "writing to \(stream) failed: \(SluiceError.describe(errno: error))", errno: error)
+        }
+    }
+}

@@ -1,0 +1,96 @@
+/// Runs one sink: takes batches and markers from its inbox, in order, and calls the sink on the
+/// sink's own thread.
+///
+/// The driver's task prefers the sink's ``ThreadExecutor``, so a sink that is an actor without a
+/// custom executor, or any non-isolated sink, runs on that thread: a blocking `write(2)` occupies it
+/// and nothing else, and a hung sink stalls only itself.
+package final class SinkDriver: Sendable {
+    package let index: Int
+    package let name: String
+    package let level: LogLevel
+    package let sink: any LogSink
+    package let inbox: SinkInbox
+    package let executor: ThreadExecutor
+    /// Fulfilled once the sink was flushed and closed at shutdown.
+    package let finished = Promise<Void>()
+    private let core: PipelineCore
+    private let reportError: @Sendable (InternalError) -> Void
+
+    package init(
+        index: Int,
+        name: String,
+        sink: any LogSink,
+        inboxCapacity: Int,
+        core: PipelineCore,
+        reportError: @escaping @Sendable (InternalError) -> Void
+    ) {
+        self.index = index
+        self.name = name
+        self.level = sink.level
+        self.sink = sink
+        self.inbox = SinkInbox(capacity: inboxCapacity)
+        self.executor = ThreadExecutor(name: "sluice-sink-\(index)")
+        self.core = core
+        self.reportError = reportError
+    }
+
+    /// Starts the driver's loop on the sink's thread.
+    package func start() {
+        Task(name: "sluice sink \(name)", executorPreference: executor) {
+            await self.run()
+        }
+    }
+
+    private func run() async {
+        while true {
+            switch await inbox.next() {
+            case .batch(let id, let records):
+                core.sinkOperationStarted(index)
+                do {
+                    try await sink.write(records)
+                    core.sinkOperationFinished(index, error: nil, isWrite: true)
+                    core.settle(batch: id, sink: index, outcome: .written)
+                } catch {
+                    core.sinkOperationFinished(index, error: error, isWrite: true)
+                    core.settle(batch: id, sink: index, outcome: .failed)
+                    report(.writeFailed, "\(records.count) records dropped: \(error)", error)
+                }
+            case .flush(let barrier):
+                let succeeded = await flushSink()
+                barrier.sinkFinished(index, succeeded: succeeded)
+            case .close:
+                _ = await flushSink()
+                core.sinkOperationStarted(index)
+                do {
+                    try await sink.close()
+                    core.sinkOperationFinished(index, error: nil, isWrite: false)
+                } catch {
+                    core.sinkOperationFinished(index, error: error, isWrite: false)
+                    report(.closeFailed, "\(error)", error)
+                }
+                core.sinkClosed(index)
+                finished.fulfill(())
+                executor.stop()
+                return
+            }
+        }
+    }
+
+    private func flushSink() async -> Bool {
+        core.sinkOperationStarted(index)
+        do {
+            try await sink.flush()
+            core.sinkOperationFinished(index, error: nil, isWrite: false)
+            core.sinkFlushed(index)
+            return true
+        } catch {
+            core.sinkOperationFinished(index, error: error, isWrite: false)
+            report(.flushFailed, "\(error)", error)
+            return false
+        }
+    }
+
+    private func report(_ kind: InternalError.Kind, _ message: String, _ error: (any Error)?) {
+        reportError(InternalError(kind: kind, sinkName: name, message: message, underlying: error))
+    }
+}

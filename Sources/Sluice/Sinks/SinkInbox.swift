@@ -1,0 +1,178 @@
+/// One sink's bounded inbox: the collector puts batches and control markers in, the sink's driver
+/// takes them out in order. Batches count against the capacity; flush and close markers never do,
+/// so they are never refused.
+package final class SinkInbox: Sendable {
+    package enum Item: Sendable {
+        case batch(id: UInt64, records: [LogRecord])
+        case flush(FlushBarrier)
+        case close
+    }
+
+    private struct State {
+        var items: [Item] = []
+        var head = 0
+        var batches = 0
+        var consumer: CheckedContinuation<Item, Never>?
+        var roomWaiters: [Promise<Bool>] = []
+        /// Set when the collector gave up waiting for room; cleared when the sink takes a batch.
+        var stalled = false
+        /// Set at the shutdown deadline: nothing more is accepted.
+        var abandoned = false
+
+        var count: Int { items.count - head }
+
+        mutating func popFirst() -> Item? {
+            guard head < items.count else { return nil }
+            let item = items[head]
+            head += 1
+            if head == items.count {
+                items.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            return item
+        }
+    }
+
+    package let capacity: Int
+    private let state = LockedValue(State())
+
+    package init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// Batches waiting.
+    package var depth: Int { state.withLock { $0.batches } }
+
+    /// Whether the collector gave up waiting for this sink and has not seen it catch up since.
+    package var isStalled: Bool { state.withLock { $0.stalled } }
+
+    package func markStalled() {
+        state.withLock { $0.stalled = true }
+    }
+
+    package enum OfferResult: Equatable {
+        case accepted
+        case full
+        case abandoned
+    }
+
+    /// Adds a batch if there is room.
+    package func offer(batch id: UInt64, records: [LogRecord]) -> OfferResult {
+        deliver(.batch(id: id, records: records), countsAgainstCapacity: true)
+    }
+
+    /// Adds a flush or close marker (never refused unless abandoned).
+    @discardableResult
+    package func enqueueControl(_ item: Item) -> OfferResult {
+        deliver(item, countsAgainstCapacity: false)
+    }
+
+    private func deliver(_ item: Item, countsAgainstCapacity: Bool) -> OfferResult {
+        enum Decision {
+            case refused(OfferResult)
+            case handOff(CheckedContinuation<Item, Never>)
+            case queued
+        }
+        let decision: Decision = state.withLock { state in
+            if state.abandoned {
+                return .refused(.abandoned)
+            }
+            if countsAgainstCapacity && state.batches >= capacity {
+                return .refused(.full)
+            }
+            if let consumer = state.consumer {
+                // The sink is idle and waiting: hand the item straight over.
+                state.consumer = nil
+                if countsAgainstCapacity {
+                    state.stalled = false
+                }
+                return .handOff(consumer)
+            }
+            state.items.append(item)
+            if countsAgainstCapacity {
+                state.batches += 1
+            }
+            return .queued
+        }
+        switch decision {
+        case .refused(let result):
+            return result
+        case .handOff(let consumer):
+            consumer.resume(returning: item)
+            return .accepted
+        case .queued:
+            return .accepted
+        }
+    }
+
+    /// Waits until a batch fits or `deadline` passes (timers run on `timers`). Returns whether there
+    /// is room.
+    package func waitForRoom(until deadline: ContinuousClock.Instant, timers: ThreadExecutor) async -> Bool {
+        let promise = Promise<Bool>()
+        let immediate: Bool? = state.withLock { state in
+            if state.abandoned {
+                return false
+            }
+            if state.batches < capacity {
+                return true
+            }
+            state.roomWaiters.append(promise)
+            return nil
+        }
+        if let immediate {
+            return immediate
+        }
+        let timer = timers.schedule(at: deadline) { promise.fulfill(false) }
+        let result = await promise.wait()
+        timers.cancel(timer)
+        return result
+    }
+
+    /// The driver's side: the next item, waiting for one if needed.
+    package func next() async -> Item {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Item, Never>) in
+            let (item, roomWaiters): (Item?, [Promise<Bool>]) = state.withLock { state in
+                guard let item = state.popFirst() else {
+                    precondition(state.consumer == nil, "internal inconsistency: two consumers on one inbox")
+                    state.consumer = continuation
+                    return (nil, [])
+                }
+                if case .batch = item {
+                    state.batches -= 1
+                    state.stalled = false
+                }
+                let waiters = state.roomWaiters
+                state.roomWaiters = []
+                return (item, waiters)
+            }
+            for waiter in roomWaiters {
+                waiter.fulfill(true)
+            }
+            if let item {
+                continuation.resume(returning: item)
+            }
+        }
+    }
+
+    /// At the shutdown deadline: refuses everything from now on, wakes the collector if it waits for
+    /// room, and returns the batches that never reached the sink.
+    package func abandon() -> [UInt64] {
+        let (ids, waiters): ([UInt64], [Promise<Bool>]) = state.withLock { state in
+            state.abandoned = true
+            var ids: [UInt64] = []
+            while let item = state.popFirst() {
+                if case .batch(let id, _) = item {
+                    ids.append(id)
+                }
+            }
+            state.batches = 0
+            let waiters = state.roomWaiters
+            state.roomWaiters = []
+            return (ids, waiters)
+        }
+        for waiter in waiters {
+            waiter.fulfill(false)
+        }
+        return ids
+    }
+}
