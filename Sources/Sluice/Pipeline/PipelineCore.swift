@@ -167,7 +167,8 @@ package final class PipelineCore: @unchecked Sendable {
                 sink.errors += 1
                 sink.consecutiveFailures += 1
                 sink.lastError = String(describing: error)
-            } else {
+            } else if isWrite {
+                // Only a successful write proves the sink works again; a no-op flush does not.
                 sink.consecutiveFailures = 0
             }
             ledger.sinks[index] = sink

@@ -4,4 +4,10 @@ public struct SinkHealth: Sendable, Hashable {
     public var name: String
     /// The sink's condition.
     public var status: SinkStatus
+
+    /// Creates a sink health entry.
+    public init(name: String, status: SinkStatus) {
+        self.name = name
+        self.status = status
+    }
 }
