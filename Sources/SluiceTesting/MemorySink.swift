@@ -105,7 +105,7 @@ public final class MemorySink: LogSink {
         return arrived
     }
 
-    public func write(_ records: [LogRecord]) {
+    public func write(_ records: [LogRecord]) async {
         let ready: [Promise<Bool>] = state.withLock { state in
             state.records.append(contentsOf: records)
             let total = state.records.count
@@ -118,11 +118,11 @@ public final class MemorySink: LogSink {
         }
     }
 
-    public func flush() {
+    public func flush() async {
         state.withLock { $0.flushes += 1 }
     }
 
-    public func close() {
+    public func close() async {
         state.withLock { $0.closed = true }
     }
 }

@@ -16,6 +16,8 @@ public actor ConsoleSink: LogSink {
     private let format: any LogFormat
     private let stderrLevel: LogLevel?
     private var output = LogOutput()
+    private let standardOutput: Int32
+    private let standardError: Int32
     private let stdoutColors: Bool
     private let stderrColors: Bool
     private let byteCount = Atomic<Int>(0)
@@ -36,12 +38,30 @@ public actor ConsoleSink: LogSink {
         colors: ColorMode = .auto,
         name: String = "console"
     ) {
+        self.init(
+            level: level, format: format, stderrLevel: stderrLevel, colors: colors, name: name,
+            standardOutput: 1, standardError: 2
+        )
+    }
+
+    /// Writes to the given descriptors instead of 1 and 2 (tests use pipes).
+    package init(
+        level: LogLevel,
+        format: some LogFormat,
+        stderrLevel: LogLevel?,
+        colors: ColorMode,
+        name: String,
+        standardOutput: Int32,
+        standardError: Int32
+    ) {
         self.name = name
         self.level = level
         self.format = format
         self.stderrLevel = stderrLevel
-        stdoutColors = colors.resolve(descriptor: 1)
-        stderrColors = colors.resolve(descriptor: 2)
+        self.standardOutput = standardOutput
+        self.standardError = standardError
+        stdoutColors = colors.resolve(descriptor: standardOutput)
+        stderrColors = colors.resolve(descriptor: standardError)
     }
 
     /// Creates a console sink with the ``TextFormat``.
@@ -60,9 +80,9 @@ public actor ConsoleSink: LogSink {
         byteCount.load(ordering: .relaxed)
     }
 
-    public func write(_ records: [LogRecord]) throws(SluiceError) {
+    public func write(_ records: [LogRecord]) async throws(SluiceError) {
         guard let stderrLevel else {
-            try emit(records, to: 1)
+            try emit(records, to: standardOutput)
             return
         }
         // Keep the order within each stream; switch streams only between runs of records.
@@ -70,19 +90,19 @@ public actor ConsoleSink: LogSink {
         while start < records.endIndex {
             let toStderr = records[start].level >= stderrLevel
             let end = records[start...].firstIndex { ($0.level >= stderrLevel) != toStderr } ?? records.endIndex
-            try emit(Array(records[start..<end]), to: toStderr ? 2 : 1)
+            try emit(Array(records[start..<end]), to: toStderr ? standardError : standardOutput)
             start = end
         }
     }
 
     private func emit(_ records: [LogRecord], to descriptor: Int32) throws(SluiceError) {
         output.removeAll()
-        output.colors = descriptor == 2 ? stderrColors : stdoutColors
+        output.colors = descriptor == standardError ? stderrColors : stdoutColors
         format.write(records, to: &output)
         let (written, error) = output.withUnsafeBytes { FileDescriptorIO.writeAll(descriptor, $0) }
         byteCount.add(written, ordering: .relaxed)
         if let error {
-            let stream = descriptor == 2 ? "standard error" : "standard output"
+            let stream = descriptor == standardError ? "standard error" : "standard output"
             throw SluiceError(.writeFailed, "writing to \(stream) failed: \(SluiceError.describe(errno: error))", errno: error)
         }
     }

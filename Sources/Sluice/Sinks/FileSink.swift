@@ -77,7 +77,7 @@ public actor FileSink: LogSink {
         byteCount.load(ordering: .relaxed)
     }
 
-    public func write(_ records: [LogRecord]) throws(SluiceError) {
+    public func write(_ records: [LogRecord]) async throws(SluiceError) {
         guard descriptor >= 0 else {
             throw SluiceError(.writeFailed, "file sink for '\(path)' is closed")
         }
@@ -90,7 +90,7 @@ public actor FileSink: LogSink {
         }
     }
 
-    public func close() throws(SluiceError) {
+    public func close() async throws(SluiceError) {
         guard descriptor >= 0 else { return }
         let error = FileDescriptorIO.closeDescriptor(descriptor)
         descriptor = -1

@@ -4,6 +4,9 @@
 /// time, on a thread of its own, so a sink may block in `write(2)` without holding up anything else.
 /// Make a sink an `actor` (its methods then run on that thread) or any `Sendable` type.
 ///
+/// Declare your implementations `async`, as the protocol does: a synchronous `flush()` or `close()`
+/// would lose to the protocol's default (a no-op) when someone calls it directly from async code.
+///
 /// ```swift
 /// actor CountingSink: LogSink {
 ///     nonisolated let name = "counter"

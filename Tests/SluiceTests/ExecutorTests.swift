@@ -1,0 +1,102 @@
+import Dispatch
+import Sluice
+import Testing
+
+@Suite(.timeLimit(.minutes(1))) struct ThreadExecutorTests {
+    actor Pinned {
+        let executor: ThreadExecutor
+        nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+        init(_ executor: ThreadExecutor) { self.executor = executor }
+        func onItsThread() -> Bool { executor.isCurrent && PipelineThread.isCurrent }
+    }
+
+    @Test func actorsWithTheExecutorRunOnItsThread() async {
+        let executor = ThreadExecutor(name: "test")
+        let pinned = Pinned(executor)
+        #expect(await pinned.onItsThread())
+        #expect(!PipelineThread.isCurrent)
+        executor.stop()
+    }
+
+    @Test func taskExecutorPreferenceRunsNonisolatedCodeOnTheThread() async {
+        let executor = ThreadExecutor(name: "test")
+        let onThread = await Task(executorPreference: executor) { executor.isCurrent }.value
+        #expect(onThread)
+        executor.stop()
+    }
+
+    @Test func timersFireInDeadlineOrderAndCanBeCancelled() async {
+        let executor = ThreadExecutor(name: "timers")
+        let fired = LockedValue([Int]())
+        let done = Promise<Void>()
+        let now = ContinuousClock.now
+        executor.schedule(at: now.advanced(by: .milliseconds(30))) { fired.withLock { $0.append(3) }; done.fulfill(()) }
+        executor.schedule(at: now.advanced(by: .milliseconds(10))) { fired.withLock { $0.append(1) } }
+        let cancelled = executor.schedule(at: now.advanced(by: .milliseconds(20))) { fired.withLock { $0.append(2) } }
+        executor.schedule(at: now) { fired.withLock { $0.append(0) } }
+        executor.cancel(cancelled)
+        await done.wait()
+        #expect(fired.withLock { $0 } == [0, 1, 3])
+        executor.stop()
+    }
+
+    @Test func sleepEndsAtTheDeadlineOrOnCancellation() async {
+        let executor = ThreadExecutor(name: "sleep")
+        let start = ContinuousClock.now
+        await executor.sleep(until: start.advanced(by: .milliseconds(20)))
+        #expect(start.duration(to: .now) >= .milliseconds(20))
+        let task = Task { await executor.sleep(until: .now.advanced(by: .seconds(3600))) }
+        task.cancel()
+        await task.value
+        executor.stop()
+    }
+
+    @Test func aStoppedExecutorStillRunsLateJobs() async {
+        let executor = ThreadExecutor(name: "late")
+        executor.stop()
+        let pinned = Pinned(executor)
+        #expect(await pinned.onItsThread())
+        #expect(await pinned.onItsThread())
+        executor.stop()
+    }
+}
+
+@Suite struct PromiseTests {
+    @Test func firstFulfilWinsAndEveryWaiterGetsIt() async {
+        let promise = Promise<Int>()
+        async let a = promise.wait()
+        async let b = promise.wait()
+        #expect(promise.fulfill(1))
+        #expect(!promise.fulfill(2))
+        #expect(await [a, b] == [1, 1])
+        #expect(await promise.wait() == 1)
+    }
+
+    @Test func aCancelledWaiterLeavesThePromisePendingForOthers() async {
+        let promise = Promise<Int>()
+        let cancelled = Task { await promise.waitUnlessCancelled() }
+        cancelled.cancel()
+        #expect(await cancelled.value == nil)
+        let waiting = Task { await promise.waitUnlessCancelled() }
+        promise.fulfill(5)
+        #expect(await waiting.value == 5)
+    }
+}
+
+@Suite struct InternalErrorTests {
+    @Test func rateLimiterAdmitsTheFirstThenOnePerIntervalWithACount() {
+        let limiter = RateLimiter(interval: .seconds(10))
+        let t0 = ContinuousClock.now
+        #expect(limiter.admit(key: "a", now: t0) == 0)
+        #expect(limiter.admit(key: "a", now: t0.advanced(by: .seconds(1))) == nil)
+        #expect(limiter.admit(key: "a", now: t0.advanced(by: .seconds(2))) == nil)
+        #expect(limiter.admit(key: "b", now: t0.advanced(by: .seconds(2))) == 0, "each key separately")
+        #expect(limiter.admit(key: "a", now: t0.advanced(by: .seconds(10))) == 2)
+        #expect(limiter.admit(key: "a", now: t0.advanced(by: .seconds(11))) == nil)
+    }
+
+    @Test func descriptionNamesTheSinkAndKind() {
+        let error = InternalError(kind: .writeFailed, sinkName: "file:/x", message: "12 records dropped: disk full")
+        #expect(error.description == "sluice: sink 'file:/x' write failed: 12 records dropped: disk full")
+    }
+}
