@@ -1,5 +1,5 @@
-import Testing
 import Sluice
+import Testing
 
 /// A clock that only moves when the test says so.
 struct ManualClock: Clock {
@@ -23,7 +23,9 @@ struct ManualClock: Clock {
 
     @Test func closesABatchBySize() {
         var machine = Machine(maxRecords: 512, maxDelay: .milliseconds(50))
-        #expect(machine.recordsArrived(pending: 1, now: clock.now) == .scheduleTick(clock.now.advanced(by: .milliseconds(50))))
+        #expect(
+            machine.recordsArrived(pending: 1, now: clock.now)
+                == .scheduleTick(clock.now.advanced(by: .milliseconds(50))))
         #expect(machine.recordsArrived(pending: 511, now: clock.now) == .none)
         #expect(machine.recordsArrived(pending: 512, now: clock.now) == .takeFullBatches)
         #expect(machine.taken(remaining: 0, now: clock.now) == .none)
@@ -52,7 +54,8 @@ struct ManualClock: Clock {
         _ = machine.recordsArrived(pending: 1, now: clock.now)
         clock.now = clock.now.advanced(by: .milliseconds(10))
         #expect(machine.recordsArrived(pending: 250, now: clock.now) == .takeFullBatches)
-        #expect(machine.taken(remaining: 50, now: clock.now) == .scheduleTick(clock.now.advanced(by: .milliseconds(50))))
+        #expect(
+            machine.taken(remaining: 50, now: clock.now) == .scheduleTick(clock.now.advanced(by: .milliseconds(50))))
         #expect(machine.taken(remaining: 150, now: clock.now) == .takeFullBatches)
     }
 

@@ -30,7 +30,10 @@ import Testing
         let fired = LockedValue([Int]())
         let done = Promise<Void>()
         let now = ContinuousClock.now
-        executor.schedule(at: now.advanced(by: .milliseconds(30))) { fired.withLock { $0.append(3) }; done.fulfill(()) }
+        executor.schedule(at: now.advanced(by: .milliseconds(30))) {
+            fired.withLock { $0.append(3) }
+            done.fulfill(())
+        }
         executor.schedule(at: now.advanced(by: .milliseconds(10))) { fired.withLock { $0.append(1) } }
         let cancelled = executor.schedule(at: now.advanced(by: .milliseconds(20))) { fired.withLock { $0.append(2) } }
         executor.schedule(at: now) { fired.withLock { $0.append(0) } }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Sluice
+import Testing
 
 @Suite struct FormatTests {
     /// 2026-11-23T12:00:00.123456789Z
@@ -95,7 +95,9 @@ import Sluice
 
     @Test func timestampEdgeCases() {
         #expect(LogTimestamp(nanosecondsSinceEpoch: -1).description == "1969-12-31T23:59:59.999999999Z")
-        #expect(LogTimestamp(nanosecondsSinceEpoch: 951_868_799_000_000_000).description == "2000-02-29T23:59:59.000000000Z")
+        #expect(
+            LogTimestamp(nanosecondsSinceEpoch: 951_868_799_000_000_000).description == "2000-02-29T23:59:59.000000000Z"
+        )
         var output = LogOutput()
         output.appendTimestamp(LogTimestamp(nanosecondsSinceEpoch: 1_795_435_200_999_999_999), fractionDigits: 0)
         #expect(output.string == "2026-11-23T12:00:00Z")
@@ -158,14 +160,16 @@ import Sluice
         for scalar in text.unicodeScalars {
             let v = scalar.value
             #expect(!(0x80...0x9F).contains(v), "C1 control U+\(String(v, radix: 16))", sourceLocation: sourceLocation)
-            #expect(![0x2028, 0x2029, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069].contains(v),
-                    "separator or bidi control U+\(String(v, radix: 16))", sourceLocation: sourceLocation)
+            #expect(
+                ![0x2028, 0x2029, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069].contains(v),
+                "separator or bidi control U+\(String(v, radix: 16))", sourceLocation: sourceLocation)
         }
     }
 
     @Test(arguments: 0..<messages.count)
     func hostileMessagesStayOnOneLine(index: Int) throws {
-        let record = LogRecord(level: .error, label: "evil\nlabel\u{1B}", message: Self.messages[index], metadata: Self.hostileMetadata)
+        let record = LogRecord(
+            level: .error, label: "evil\nlabel\u{1B}", message: Self.messages[index], metadata: Self.hostileMetadata)
         for format in Self.formats {
             var output = LogOutput()
             format.write(record, to: &output)
@@ -198,7 +202,8 @@ import Sluice
     }
 
     @Test func jndiLookupStaysLiteral() {
-        let record = LogRecord(level: .info, label: "l", message: "${jndi:ldap://x/a}", metadata: ["user": "${env:AWS_SECRET}"])
+        let record = LogRecord(
+            level: .info, label: "l", message: "${jndi:ldap://x/a}", metadata: ["user": "${env:AWS_SECRET}"])
         for format in Self.formats {
             let line = format.render(record)
             #expect(line.contains("${jndi:ldap://x/a}"))

@@ -1,5 +1,5 @@
-import Testing
 import Sluice
+import Testing
 
 @Suite struct LogLevelTests {
     @Test func followsSwiftLogsOrder() {
@@ -53,7 +53,9 @@ import Sluice
     @Test(arguments: ["loud", "info,api=loud", "=debug"])
     func badSpecificationsThrowActionableErrors(spec: String) {
         var policy = LevelPolicy(minimum: .info, overrides: [:])
-        #expect(throws: SluiceError.self) { try policy.apply(specification: spec, source: "environment variable LOG_LEVEL") }
+        #expect(throws: SluiceError.self) {
+            try policy.apply(specification: spec, source: "environment variable LOG_LEVEL")
+        }
         do {
             try policy.apply(specification: spec, source: "environment variable LOG_LEVEL")
         } catch {

@@ -59,7 +59,8 @@ import Testing
     @Test func hundredTasksTimesTenThousandUnderBlockAreAllWrittenExactlyOnce() async throws {
         let total = 100 * 10_000
         let sink = SequenceSink(expected: total)
-        let pipeline = try makePipeline([sink], batching: BatchingOptions(maxRecords: 512), queue: QueueOptions(capacity: 65_536, overflow: .block))
+        let pipeline = try makePipeline(
+            [sink], batching: BatchingOptions(maxRecords: 512), queue: QueueOptions(capacity: 65_536, overflow: .block))
         await withTaskGroup(of: Void.self) { group in
             for task in 0..<100 {
                 let log = pipeline.logger(label: "t\(task)")
@@ -151,7 +152,8 @@ import Testing
 
     @Test func aPartialBatchIsDeliveredAfterMaxDelayWithoutAFlush() async throws {
         let memory = MemorySink()
-        let pipeline = try makePipeline([memory], batching: BatchingOptions(maxRecords: 1_000, maxDelay: .milliseconds(20)))
+        let pipeline = try makePipeline(
+            [memory], batching: BatchingOptions(maxRecords: 1_000, maxDelay: .milliseconds(20)))
         pipeline.logger(label: "time").info("alone")
         #expect(await memory.waitForRecords(count: 1, timeout: .seconds(30)))
         #expect(memory.flushCount == 0)
@@ -161,7 +163,8 @@ import Testing
     @Test func flushIsABarrierForEverythingLoggedBeforeIt() async throws {
         let memory = MemorySink()
         let file = MemorySink(level: .warning, name: "warnings")
-        let pipeline = try makePipeline([memory, file], batching: BatchingOptions(maxRecords: 512, maxDelay: .seconds(3600)))
+        let pipeline = try makePipeline(
+            [memory, file], batching: BatchingOptions(maxRecords: 512, maxDelay: .seconds(3600)))
         let log = pipeline.logger(label: "flush")
         for i in 0..<1_000 {
             log.log(level: i % 10 == 0 ? .warning : .debug, "r\(i)")
@@ -518,7 +521,8 @@ import Testing
         let memory = MemorySink()
         let pipeline = try makePipeline([memory])
         let before = LogTimestamp.now()
-        pipeline.logger(label: "src").warning("here"); let line = #line
+        pipeline.logger(label: "src").warning("here")
+        let line = #line
         let after = LogTimestamp.now()
         await pipeline.shutdown()
         let record = try #require(memory.records.first)
@@ -551,9 +555,13 @@ import Testing
             ("at least one sink", { try makePipeline([]) }),
             ("capacity", { try makePipeline([MemorySink()], queue: QueueOptions(capacity: 0)) }),
             ("maxRecords", { try makePipeline([MemorySink()], batching: BatchingOptions(maxRecords: 0)) }),
-            ("larger than the queue capacity", {
-                try makePipeline([MemorySink()], batching: BatchingOptions(maxRecords: 100), queue: QueueOptions(capacity: 10))
-            }),
+            (
+                "larger than the queue capacity",
+                {
+                    try makePipeline(
+                        [MemorySink()], batching: BatchingOptions(maxRecords: 100), queue: QueueOptions(capacity: 10))
+                }
+            ),
             ("inboxCapacity", { try makePipeline([MemorySink()], delivery: DeliveryOptions(inboxCapacity: 0)) }),
             ("stallTimeout", { try makePipeline([MemorySink()], delivery: DeliveryOptions(stallTimeout: .zero)) }),
         ]
@@ -575,7 +583,8 @@ import Testing
         setenv(variable, "warning,api.db=debug", 1)
         defer { unsetenv(variable) }
         let memory = MemorySink()
-        let pipeline = try LogPipeline(sinks: [memory], level: .trace, levelEnvironmentVariable: variable, onInternalError: .ignore)
+        let pipeline = try LogPipeline(
+            sinks: [memory], level: .trace, levelEnvironmentVariable: variable, onInternalError: .ignore)
         #expect(!pipeline.logger(label: "api").isEnabled(.info))
         #expect(pipeline.logger(label: "api").isEnabled(.warning))
         #expect(pipeline.logger(label: "api.db.pool").isEnabled(.debug))

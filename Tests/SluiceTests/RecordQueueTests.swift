@@ -1,5 +1,5 @@
-import Testing
 import Sluice
+import Testing
 
 /// The queue's overflow policies, tested on the state machine itself: no threads, no timing.
 @Suite struct RecordQueueTests {
@@ -98,12 +98,14 @@ import Sluice
     @Test func signalsFirstRecordThenFullBatchOncePerCrossing() {
         var queue = RecordQueue(options: QueueOptions(capacity: 100, overflow: .block), batchSize: 3)
         let results = fill(&queue, (1...4).map { (.info, "m\($0)") })
-        #expect(results == [
-            .accepted(signal: .recordsAvailable), .accepted(signal: nil),
-            .accepted(signal: .batchReady), .accepted(signal: nil),
-        ])
+        #expect(
+            results == [
+                .accepted(signal: .recordsAvailable), .accepted(signal: nil),
+                .accepted(signal: .batchReady), .accepted(signal: nil),
+            ])
         _ = queue.take(upTo: 3)  // one left: below a batch, not empty
-        #expect(fill(&queue, [(.info, "x"), (.info, "y")]) == [.accepted(signal: nil), .accepted(signal: .batchReady)])
+        #expect(
+            fill(&queue, [(.info, "x"), (.info, "y")]) == [.accepted(signal: nil), .accepted(signal: .batchReady)])
         _ = queue.take(upTo: 10)
         #expect(fill(&queue, [(.info, "z")]) == [.accepted(signal: .recordsAvailable)])
     }

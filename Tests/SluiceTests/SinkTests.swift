@@ -37,8 +37,13 @@ func temporaryDirectory() throws -> URL {
 
     @Test func writesFormattedLinesToStandardOutput() async throws {
         let out = makePipe()
-        defer { close(out.read); close(out.write) }
-        let sink = ConsoleSink(level: .info, format: .logfmt, stderrLevel: nil, colors: .never, name: "console", standardOutput: out.write, standardError: out.write)
+        defer {
+            close(out.read)
+            close(out.write)
+        }
+        let sink = ConsoleSink(
+            level: .info, format: .logfmt, stderrLevel: nil, colors: .never, name: "console", standardOutput: out.write,
+            standardError: out.write)
         try await sink.write(records([.info, .error]))
         let expected = """
             ts=2026-11-23T12:00:00.000000Z level=info label=c msg=m0
@@ -53,7 +58,9 @@ func temporaryDirectory() throws -> URL {
         let out = makePipe()
         let err = makePipe()
         defer { [out.read, out.write, err.read, err.write].forEach { close($0) } }
-        let sink = ConsoleSink(level: .trace, format: .text, stderrLevel: .warning, colors: .never, name: "console", standardOutput: out.write, standardError: err.write)
+        let sink = ConsoleSink(
+            level: .trace, format: .text, stderrLevel: .warning, colors: .never, name: "console",
+            standardOutput: out.write, standardError: err.write)
         try await sink.write(records([.info, .warning, .debug, .error, .critical, .info]))
         let stdout = readAvailable(out.read).split(separator: "\n").map { String($0.suffix(2)) }
         let stderr = readAvailable(err.read).split(separator: "\n").map { String($0.suffix(2)) }
@@ -63,11 +70,18 @@ func temporaryDirectory() throws -> URL {
 
     @Test func coloursOnlyWhenAllowed() async throws {
         let out = makePipe()
-        defer { close(out.read); close(out.write) }
-        let coloured = ConsoleSink(level: .info, format: .text, stderrLevel: nil, colors: .always, name: "c", standardOutput: out.write, standardError: out.write)
+        defer {
+            close(out.read)
+            close(out.write)
+        }
+        let coloured = ConsoleSink(
+            level: .info, format: .text, stderrLevel: nil, colors: .always, name: "c", standardOutput: out.write,
+            standardError: out.write)
         try await coloured.write(records([.error]))
         #expect(readAvailable(out.read).contains("\u{1B}[31mERROR"))
-        let plain = ConsoleSink(level: .info, format: .text, stderrLevel: nil, colors: .auto, name: "c", standardOutput: out.write, standardError: out.write)
+        let plain = ConsoleSink(
+            level: .info, format: .text, stderrLevel: nil, colors: .auto, name: "c", standardOutput: out.write,
+            standardError: out.write)
         try await plain.write(records([.error]))
         #expect(!readAvailable(out.read).contains("\u{1B}"), "a pipe is not a terminal")
     }
@@ -84,7 +98,9 @@ func temporaryDirectory() throws -> URL {
         (.always, false, ["NO_COLOR": "1"], true),
         (.never, true, ["FORCE_COLOR": "1"], false),
     ])
-    func colourDecisionHonoursTerminalNoColorAndForceColor(mode: ColorMode, isTerminal: Bool, environment: [String: String], expected: Bool) {
+    func colourDecisionHonoursTerminalNoColorAndForceColor(
+        mode: ColorMode, isTerminal: Bool, environment: [String: String], expected: Bool
+    ) {
         #expect(mode.resolve(isTerminal: isTerminal) { environment[$0] } == expected)
     }
 
@@ -92,7 +108,9 @@ func temporaryDirectory() throws -> URL {
         let out = makePipe()
         close(out.read)
         close(out.write)
-        let sink = ConsoleSink(level: .info, format: .text, stderrLevel: nil, colors: .never, name: "c", standardOutput: out.write, standardError: out.write)
+        let sink = ConsoleSink(
+            level: .info, format: .text, stderrLevel: nil, colors: .never, name: "c", standardOutput: out.write,
+            standardError: out.write)
         await #expect(throws: SluiceError.self) { try await sink.write(records([.info])) }
     }
 }
@@ -103,14 +121,16 @@ func temporaryDirectory() throws -> URL {
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("nested/deeper/app.log").path
         let file = try FileSink(path: path, level: .debug, format: JSONFormat(includeSequence: true))
-        let pipeline = try LogPipeline(sinks: [file], level: .trace, levelEnvironmentVariable: nil, onInternalError: .ignore)
+        let pipeline = try LogPipeline(
+            sinks: [file], level: .trace, levelEnvironmentVariable: nil, onInternalError: .ignore)
         let log = pipeline.logger(label: "file")
         for i in 0..<5_000 {
             log.log(level: i % 2 == 0 ? .debug : .trace, "line \(i)", metadata: ["i": .integer(i)])
         }
         let report = await pipeline.shutdown()
         #expect(!report.timedOut)
-        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.last == "")
         let objects = try lines.dropLast().map { try FormatTests.parseJSON(String($0)) }
         #expect(objects.count == 2_500)
@@ -118,7 +138,9 @@ func temporaryDirectory() throws -> URL {
         #expect(objects.allSatisfy { $0["level"] as? String == "debug" })
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int
         #expect(report.stats.sinks[0].bytes == size)
-        let parentMode = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("nested").path)[.posixPermissions] as? Int
+        let parentMode =
+            try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("nested").path)[
+                .posixPermissions] as? Int
         #expect(parentMode.map { $0 & 0o777 } == 0o750 & ~Int(currentUmask()))
     }
 
@@ -183,7 +205,9 @@ func temporaryDirectory() throws -> URL {
         let sink = try FileSink(path: directory.appendingPathComponent("a.log").path)
         try await sink.close()
         try await sink.close()
-        await #expect(throws: SluiceError.self) { try await sink.write([LogRecord(level: .info, label: "a", message: "x")]) }
+        await #expect(throws: SluiceError.self) {
+            try await sink.write([LogRecord(level: .info, label: "a", message: "x")])
+        }
     }
 }
 
@@ -219,9 +243,10 @@ func currentUmask() -> mode_t {
             throw Boom()
         }
         await #expect(throws: Boom.self) {
-            try await sink.write([LogRecord(level: .error, label: "a", message: "1"), LogRecord(level: .error, label: "a", message: "2")])
+            try await sink.write([
+                LogRecord(level: .error, label: "a", message: "1"), LogRecord(level: .error, label: "a", message: "2"),
+            ])
         }
         #expect(seen.withLock { $0 } == 2)
     }
 }
-

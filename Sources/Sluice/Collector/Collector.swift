@@ -117,7 +117,8 @@ package actor Collector {
         for driver in drivers {
             let routed = batch.routed[driver.index]
             guard routed > 0 else { continue }
-            let records = routed == batch.records.count ? batch.records : batch.records.filter { $0.level >= driver.level }
+            let records =
+                routed == batch.records.count ? batch.records : batch.records.filter { $0.level >= driver.level }
             switch driver.inbox.offer(batch: batch.id, records: records) {
             case .accepted:
                 continue
@@ -151,7 +152,8 @@ package actor Collector {
                     InternalError(
                         kind: .sinkStalled,
                         sinkName: driver.name,
-                        message: "its inbox stayed full for \(stallTimeout); dropping \(records.count) records and every batch it cannot take until it catches up"
+                        message:
+                            "its inbox stayed full for \(stallTimeout); dropping \(records.count) records and every batch it cannot take until it catches up"
                     )
                 )
             }

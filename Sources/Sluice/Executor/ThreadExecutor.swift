@@ -138,11 +138,13 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
         threadRunning = true
         let context = Unmanaged.passRetained(self).toOpaque()
         var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { context in
-            let executor = Unmanaged<ThreadExecutor>.fromOpaque(context!).takeRetainedValue()
-            executor.runLoop()
-            return nil
-        }, context)
+        let rc = pthread_create(
+            &thread, nil,
+            { context in
+                let executor = Unmanaged<ThreadExecutor>.fromOpaque(context!).takeRetainedValue()
+                executor.runLoop()
+                return nil
+            }, context)
         precondition(rc == 0, "Sluice could not start its thread '\(name)': pthread_create returned \(rc)")
         pthread_detach(thread)
     }

@@ -37,15 +37,22 @@ package struct LevelPolicy: Sendable, Equatable {
                 let label = item[..<equals].trimmingSpaces
                 let levelText = item[item.index(after: equals)...].trimmingSpaces
                 guard !label.isEmpty else {
-                    throw SluiceError(.invalidLogLevel, "\(source) item '\(item)' has no label before '='; write label=level, e.g. api.db=debug")
+                    throw SluiceError(
+                        .invalidLogLevel,
+                        "\(source) item '\(item)' has no label before '='; write label=level, e.g. api.db=debug")
                 }
                 guard let level = LogLevel(levelText) else {
-                    throw SluiceError(.invalidLogLevel, "\(source) item '\(item)': unknown level '\(levelText)'; use one of: \(Self.levelNames)")
+                    throw SluiceError(
+                        .invalidLogLevel,
+                        "\(source) item '\(item)': unknown level '\(levelText)'; use one of: \(Self.levelNames)")
                 }
                 merged[String(label)] = level
             } else {
                 guard let level = LogLevel(item) else {
-                    throw SluiceError(.invalidLogLevel, "\(source) value '\(specification)': unknown level '\(item)'; use one of: \(Self.levelNames), optionally with label=level overrides such as 'info,api.db=debug'")
+                    throw SluiceError(
+                        .invalidLogLevel,
+                        "\(source) value '\(specification)': unknown level '\(item)'; use one of: \(Self.levelNames), optionally with label=level overrides such as 'info,api.db=debug'"
+                    )
                 }
                 minimum = level
             }

@@ -63,7 +63,8 @@ public struct SluiceLogger: Sendable {
     ///   - metadata: Metadata to add.
     /// - Returns: The child logger.
     public func child(_ name: String, metadata: LogMetadata = [:]) -> SluiceLogger {
-        SluiceLogger(label: label.isEmpty ? name : "\(label).\(name)", metadata: self.metadata.merging(metadata), core: core)
+        SluiceLogger(
+            label: label.isEmpty ? name : "\(label).\(name)", metadata: self.metadata.merging(metadata), core: core)
     }
 
     /// Logs a record at `level`.

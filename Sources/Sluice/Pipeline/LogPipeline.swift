@@ -150,7 +150,9 @@ public final class LogPipeline: Sendable {
             throw fail("batching maxRecords is \(batching.maxRecords); it must be at least 1 (512 is a good default)")
         }
         guard batching.maxRecords <= queue.capacity else {
-            throw fail("batching maxRecords (\(batching.maxRecords)) is larger than the queue capacity (\(queue.capacity)); a batch could never fill. Lower maxRecords or raise the capacity")
+            throw fail(
+                "batching maxRecords (\(batching.maxRecords)) is larger than the queue capacity (\(queue.capacity)); a batch could never fill. Lower maxRecords or raise the capacity"
+            )
         }
         guard batching.maxDelay >= .zero else {
             throw fail("batching maxDelay is \(batching.maxDelay); it must not be negative")
@@ -159,7 +161,8 @@ public final class LogPipeline: Sendable {
             throw fail("delivery inboxCapacity is \(delivery.inboxCapacity); it must be at least 1 batch")
         }
         guard delivery.stallTimeout > .zero else {
-            throw fail("delivery stallTimeout is \(delivery.stallTimeout); it must be positive (5 seconds is a good default)")
+            throw fail(
+                "delivery stallTimeout is \(delivery.stallTimeout); it must be positive (5 seconds is a good default)")
         }
     }
 
@@ -311,7 +314,8 @@ public final class LogPipeline: Sendable {
                 InternalError(
                     kind: .shutdownTimedOut,
                     sinkName: nil,
-                    message: "the deadline passed before \(unfinished.isEmpty ? "the queue drained" : "these sinks finished: \(unfinished.joined(separator: ", "))"); what was still pending is counted as dropped"
+                    message:
+                        "the deadline passed before \(unfinished.isEmpty ? "the queue drained" : "these sinks finished: \(unfinished.joined(separator: ", "))"); what was still pending is counted as dropped"
                 )
             )
         }

@@ -18,11 +18,12 @@ public struct PipelineHealth: Sendable, Hashable {
     /// A failing sink (for example a full disk) does not make the pipeline unready: records still
     /// reach the other sinks and failures are counted.
     public var isReady: Bool {
-        state == .running && queueFillRatio < 1 && sinks.allSatisfy { sink in
-            switch sink.status {
-            case .healthy, .failing: true
-            case .stalled, .closed: false
+        state == .running && queueFillRatio < 1
+            && sinks.allSatisfy { sink in
+                switch sink.status {
+                case .healthy, .failing: true
+                case .stalled, .closed: false
+                }
             }
-        }
     }
 }

@@ -72,7 +72,9 @@ public actor ConsoleSink: LogSink {
     ///     sends everything to standard output.
     ///   - colors: Whether to colour output; default ``ColorMode/auto``.
     ///   - name: The name in stats and errors; default `"console"`.
-    public init(level: LogLevel = .info, stderrLevel: LogLevel? = nil, colors: ColorMode = .auto, name: String = "console") {
+    public init(
+        level: LogLevel = .info, stderrLevel: LogLevel? = nil, colors: ColorMode = .auto, name: String = "console"
+    ) {
         self.init(level: level, format: TextFormat(), stderrLevel: stderrLevel, colors: colors, name: name)
     }
 
@@ -103,7 +105,8 @@ public actor ConsoleSink: LogSink {
         byteCount.add(written, ordering: .relaxed)
         if let error {
             let stream = descriptor == standardError ? "standard error" : "standard output"
-            throw SluiceError(.writeFailed, "writing to \(stream) failed: \(SluiceError.describe(errno: error))", errno: error)
+            throw SluiceError(
+                .writeFailed, "writing to \(stream) failed: \(SluiceError.describe(errno: error))", errno: error)
         }
     }
 }

@@ -11,7 +11,8 @@ import Darwin
 package enum FileDescriptorIO {
     /// Writes every byte, retrying after `EINTR`, short writes and `EAGAIN` (waiting for the
     /// descriptor to become writable). Returns the bytes written and, on failure, the `errno`.
-    package static func writeAll(_ descriptor: Int32, _ buffer: UnsafeRawBufferPointer) -> (written: Int, errno: Int32?) {
+    package static func writeAll(_ descriptor: Int32, _ buffer: UnsafeRawBufferPointer) -> (written: Int, errno: Int32?)
+    {
         guard let base = buffer.baseAddress else { return (0, nil) }
         var offset = 0
         while offset < buffer.count {
@@ -66,7 +67,10 @@ package enum FileDescriptorIO {
                     if stat(current, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
                         continue
                     }
-                    throw SluiceError(.fileOpenFailed, "cannot create directory '\(current)': a file with that name exists; remove it or choose another log path", errno: ENOTDIR)
+                    throw SluiceError(
+                        .fileOpenFailed,
+                        "cannot create directory '\(current)': a file with that name exists; remove it or choose another log path",
+                        errno: ENOTDIR)
                 }
                 throw SluiceError(
                     .fileOpenFailed,

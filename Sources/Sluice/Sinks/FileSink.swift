@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,8 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
-
 
 /// Appends records to a file through one long-lived descriptor.
 ///
@@ -86,7 +86,8 @@ public actor FileSink: LogSink {
         let (written, error) = output.withUnsafeBytes { FileDescriptorIO.writeAll(descriptor, $0) }
         byteCount.add(written, ordering: .relaxed)
         if let error {
-            throw SluiceError(.writeFailed, "writing to '\(path)' failed: \(SluiceError.describe(errno: error))", errno: error)
+            throw SluiceError(
+                .writeFailed, "writing to '\(path)' failed: \(SluiceError.describe(errno: error))", errno: error)
         }
     }
 
@@ -95,7 +96,8 @@ public actor FileSink: LogSink {
         let error = FileDescriptorIO.closeDescriptor(descriptor)
         descriptor = -1
         if error != 0 {
-            throw SluiceError(.writeFailed, "closing '\(path)' failed: \(SluiceError.describe(errno: error))", errno: error)
+            throw SluiceError(
+                .writeFailed, "closing '\(path)' failed: \(SluiceError.describe(errno: error))", errno: error)
         }
     }
 
@@ -132,6 +134,8 @@ public actor FileSink: LogSink {
         default:
             hint = "check the path and its permissions"
         }
-        throw SluiceError(.fileOpenFailed, "cannot open log file '\(path)': \(SluiceError.describe(errno: error)); \(hint)", errno: error)
+        throw SluiceError(
+            .fileOpenFailed, "cannot open log file '\(path)': \(SluiceError.describe(errno: error)); \(hint)",
+            errno: error)
     }
 }

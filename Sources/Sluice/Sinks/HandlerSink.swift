@@ -22,7 +22,10 @@ public struct HandlerSink: LogSink {
     ///   - level: The lowest level handed to the closure; default `.error`.
     ///   - name: The name in stats and errors; default `"handler"`.
     ///   - handler: Called once per record.
-    public init(level: LogLevel = .error, name: String = "handler", _ handler: @escaping @Sendable (LogRecord) async throws -> Void) {
+    public init(
+        level: LogLevel = .error, name: String = "handler",
+        _ handler: @escaping @Sendable (LogRecord) async throws -> Void
+    ) {
         self.level = level
         self.name = name
         self.handler = handler
