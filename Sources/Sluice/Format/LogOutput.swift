@@ -74,7 +74,7 @@ public struct LogOutput: Sendable {
     }
 
     /// Appends `text` verbatim, without escaping. Use only for text known to be safe (field names,
-    /// punctuation); use ``appendEscaped(_:_:)`` for anything from a record.
+    /// punctuation); use ``appendEscaped(_:_:limit:)`` for anything from a record.
     public mutating func append(_ text: StaticString) {
         text.withUTF8Buffer { storage.append(contentsOf: $0) }
     }

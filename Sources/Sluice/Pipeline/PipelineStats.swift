@@ -44,15 +44,16 @@ public struct PipelineStats: Sendable, Hashable, CustomStringConvertible {
     public var sinks: [SinkStats]
 
     public var description: String {
+        func formatted(_ duration: Duration) -> String { duration.readable }
         var lines = [
-            "Sluice pipeline (\(state), up \(Self.format(uptime)))",
+            "Sluice pipeline (\(state), up \(formatted(uptime)))",
             "  logged     \(logged)",
             "  written    \(written)",
             "  dropped    \(dropped)",
             "  in flight  \(inFlight)",
             "  queue      \(queueDepth)/\(queueCapacity) (high-water \(queueHighWaterMark))",
             "  batches    \(batches), flushes \(flushes)",
-            "  latency    mean \(Self.format(meanLatency)), max \(Self.format(maxLatency))",
+            "  latency    mean \(formatted(meanLatency)), max \(formatted(maxLatency))",
         ]
         for sink in sinks {
             var line = "  sink \(sink.name) [\(sink.level)+, \(sink.status)]: written \(sink.written)"
@@ -66,18 +67,5 @@ public struct PipelineStats: Sendable, Hashable, CustomStringConvertible {
             lines.append(line)
         }
         return lines.joined(separator: "\n")
-    }
-
-    private static func format(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        let nanoseconds = Double(seconds) * 1e9 + Double(attoseconds) / 1e9
-        switch nanoseconds {
-        case ..<1e3: return "\(Int(nanoseconds)) ns"
-        case ..<1e6: return "\(Int(nanoseconds / 1e3)) µs"
-        case ..<1e9: return "\(Int(nanoseconds / 1e6)) ms"
-        default:
-            let tenths = Int(nanoseconds / 1e8)
-            return "\(tenths / 10).\(tenths % 10) s"
-        }
     }
 }

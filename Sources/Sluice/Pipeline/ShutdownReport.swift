@@ -22,6 +22,6 @@ public struct ShutdownReport: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         let outcome = timedOut ? "timed out (unfinished: \(unfinishedSinks.joined(separator: ", ")))" : "completed"
-        return "shutdown \(outcome) in \(duration)\n\(stats)"
+        return "shutdown \(outcome) in \(duration.readable)\n\(stats)"
     }
 }
