@@ -521,8 +521,8 @@ import Testing
         let memory = MemorySink()
         let pipeline = try makePipeline([memory])
         let before = LogTimestamp.now()
+        let line = #line + 1
         pipeline.logger(label: "src").warning("here")
-        let line = #line
         let after = LogTimestamp.now()
         await pipeline.shutdown()
         let record = try #require(memory.records.first)
