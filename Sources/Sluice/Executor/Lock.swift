@@ -15,7 +15,6 @@ import Darwin
 //
 // @unchecked Sendable is safe: the mutex is allocated once in `init`, never moved, destroyed only in
 // `deinit`, and only ever touched through `pthread_mutex_*`, which are thread-safe by contract.
-@usableFromInline
 package final class Lock: @unchecked Sendable {
     fileprivate let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
@@ -36,19 +35,16 @@ package final class Lock: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    @usableFromInline
     package func lock() {
         let rc = pthread_mutex_lock(mutex)
         precondition(rc == 0, "internal inconsistency: pthread_mutex_lock failed with \(rc)")
     }
 
-    @usableFromInline
     package func unlock() {
         let rc = pthread_mutex_unlock(mutex)
         precondition(rc == 0, "internal inconsistency: pthread_mutex_unlock failed with \(rc)")
     }
 
-    @inlinable
     package func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         lock()
         defer { unlock() }

@@ -25,23 +25,9 @@ public protocol LogFormat: Sendable {
     ///   - record: The record to format.
     ///   - output: The buffer to append to.
     func write(_ record: LogRecord, to output: inout LogOutput)
-
-    /// Appends one line per record. The default formats each record in turn; it is a
-    /// requirement so a batch costs one dynamic dispatch.
-    ///
-    /// - Parameters:
-    ///   - records: The records, in order.
-    ///   - output: The buffer to append to.
-    func write(_ records: [LogRecord], to output: inout LogOutput)
 }
 
 extension LogFormat {
-    public func write(_ records: [LogRecord], to output: inout LogOutput) {
-        for record in records {
-            write(record, to: &output)
-        }
-    }
-
     /// Formats one record and returns its line without the trailing newline.
     ///
     /// ```swift

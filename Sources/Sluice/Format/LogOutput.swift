@@ -19,7 +19,7 @@
 public struct LogOutput: Sendable {
     /// The formatted bytes.
     public var bytes: [UInt8] { storage }
-    @usableFromInline package var storage: [UInt8]
+    package var storage: [UInt8]
     /// Whether the destination renders ANSI colours (a terminal). Formats may colour output when set.
     public var colors: Bool
     private var cachedSecond: Int64 = .min
@@ -68,7 +68,6 @@ public struct LogOutput: Sendable {
     }
 
     /// Appends one byte.
-    @inlinable
     public mutating func append(_ byte: UInt8) {
         storage.append(byte)
     }

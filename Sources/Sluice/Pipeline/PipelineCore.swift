@@ -51,7 +51,6 @@ package final class PipelineCore: @unchecked Sendable {
     // MARK: Producer side
 
     /// Queues a record (the hot path).
-    @usableFromInline
     package func submit(_ record: consuming LogRecord) {
         var record = record
         let canWait = blockWhenFull && !PipelineThread.isCurrent

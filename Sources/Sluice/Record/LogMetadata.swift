@@ -14,16 +14,13 @@
 public struct LogMetadata: Sendable, ExpressibleByDictionaryLiteral {
     /// The pairs in insertion order, each key once. Stored as plain tuples so a dictionary literal's
     /// variadic array becomes the storage without a copy (one allocation per literal).
-    @usableFromInline
     package var pairs: [(String, LogMetadataValue)]
 
     /// Creates empty metadata.
-    @inlinable
     public init() {
         pairs = []
     }
 
-    @inlinable
     public init(dictionaryLiteral elements: (String, LogMetadataValue)...) {
         self.init(pairs: elements)
     }
@@ -36,7 +33,6 @@ public struct LogMetadata: Sendable, ExpressibleByDictionaryLiteral {
     }
 
     /// Creates metadata from pairs; for a repeated key the last value wins, at the first position.
-    @usableFromInline
     package init(pairs: [(String, LogMetadataValue)]) {
         self.pairs = pairs
         if pairs.count > 1 && Self.containsDuplicateKeys(pairs) {
@@ -64,11 +60,9 @@ public struct LogMetadata: Sendable, ExpressibleByDictionaryLiteral {
     }
 
     /// The number of keys.
-    @inlinable
     public var count: Int { pairs.count }
 
     /// Whether there are no keys.
-    @inlinable
     public var isEmpty: Bool { pairs.isEmpty }
 
     /// The keys in insertion order.
@@ -118,7 +112,6 @@ public struct LogMetadata: Sendable, ExpressibleByDictionaryLiteral {
     }
 
     /// Whether `key` is present.
-    @inlinable
     package func contains(key: String) -> Bool {
         for pair in pairs where pair.0 == key {
             return true

@@ -25,42 +25,36 @@ public enum LogMetadataValue: Sendable, Hashable {
 }
 
 extension LogMetadataValue: ExpressibleByStringLiteral, ExpressibleByStringInterpolation {
-    @inlinable
     public init(stringLiteral value: String) {
         self = .string(value)
     }
 }
 
 extension LogMetadataValue: ExpressibleByIntegerLiteral {
-    @inlinable
     public init(integerLiteral value: Int) {
         self = .integer(value)
     }
 }
 
 extension LogMetadataValue: ExpressibleByFloatLiteral {
-    @inlinable
     public init(floatLiteral value: Double) {
         self = .double(value)
     }
 }
 
 extension LogMetadataValue: ExpressibleByBooleanLiteral {
-    @inlinable
     public init(booleanLiteral value: Bool) {
         self = .bool(value)
     }
 }
 
 extension LogMetadataValue: ExpressibleByArrayLiteral {
-    @inlinable
     public init(arrayLiteral elements: LogMetadataValue...) {
         self = .array(elements)
     }
 }
 
 extension LogMetadataValue: ExpressibleByDictionaryLiteral {
-    @inlinable
     public init(dictionaryLiteral elements: (String, LogMetadataValue)...) {
         self = .dictionary(LogMetadata(pairs: elements))
     }

@@ -28,9 +28,9 @@ public struct LogRecord: Sendable {
     /// at 1. A gap means records were dropped between the two.
     public var sequence: UInt64
 
-    @usableFromInline package var callMetadata: LogMetadata
-    @usableFromInline package var loggerMetadata: LogMetadata
-    @usableFromInline package var contextMetadata: LogMetadata
+    package var callMetadata: LogMetadata
+    package var loggerMetadata: LogMetadata
+    package var contextMetadata: LogMetadata
 
     /// Creates a record, for tests and for sinks that synthesise records.
     ///
@@ -58,7 +58,6 @@ public struct LogRecord: Sendable {
         self.sequence = sequence
     }
 
-    @usableFromInline
     package init(
         timestamp: LogTimestamp,
         level: LogLevel,
@@ -109,7 +108,6 @@ public struct LogRecord: Sendable {
     /// the logger's pairs whose keys the call site did not set, then the context's remaining pairs.
     ///
     /// - Parameter body: Receives each key and value.
-    @inlinable
     public func forEachMetadata<E: Error>(_ body: (String, LogMetadataValue) throws(E) -> Void) throws(E) {
         for (key, value) in callMetadata.pairs {
             try body(key, value)

@@ -17,7 +17,6 @@ public struct LogSource: Sendable, Hashable, CustomStringConvertible {
     ///   - file: The file, usually `#fileID`.
     ///   - function: The function, usually `#function`.
     ///   - line: The line, usually `#line`.
-    @inlinable
     public init(file: String = #fileID, function: String = #function, line: UInt = #line) {
         self.file = file
         self.function = function

@@ -22,7 +22,6 @@ public struct LogTimestamp: Sendable, Hashable, Comparable, CustomStringConverti
     /// Creates a timestamp from nanoseconds since the Unix epoch.
     ///
     /// - Parameter nanosecondsSinceEpoch: Nanoseconds since 1970-01-01T00:00:00Z.
-    @inlinable
     public init(nanosecondsSinceEpoch: Int64) {
         self.nanosecondsSinceEpoch = nanosecondsSinceEpoch
     }
@@ -46,7 +45,6 @@ public struct LogTimestamp: Sendable, Hashable, Comparable, CustomStringConverti
         nanosecondsSinceEpoch - secondsSinceEpoch * 1_000_000_000
     }
 
-    @inlinable
     public static func < (lhs: LogTimestamp, rhs: LogTimestamp) -> Bool {
         lhs.nanosecondsSinceEpoch < rhs.nanosecondsSinceEpoch
     }

@@ -7,8 +7,8 @@ import Synchronization
 /// ConsoleSink(level: .debug, format: .json, stderrLevel: .warning)
 /// ```
 ///
-/// Each batch is formatted into a reusable buffer and written with as few `write(2)` calls as the
-/// stream split allows, on the sink's own thread. ANSI colours are used only when the stream is a
+/// Each batch is formatted into a reusable buffer and written in chunks of whole lines of about
+/// 64 KiB, on the sink's own thread. ANSI colours are used only when the stream is a
 /// terminal, honouring `NO_COLOR` and `FORCE_COLOR` (see ``ColorMode``).
 public actor ConsoleSink: LogSink {
     public nonisolated let name: String
@@ -98,10 +98,8 @@ public actor ConsoleSink: LogSink {
     }
 
     private func emit(_ records: [LogRecord], to descriptor: Int32) throws(SluiceError) {
-        output.removeAll()
         output.colors = descriptor == standardError ? stderrColors : stdoutColors
-        format.write(records, to: &output)
-        let (written, error) = output.withUnsafeBytes { FileDescriptorIO.writeAll(descriptor, $0) }
+        let (written, error) = LineWriter.write(records, format: format, output: &output, to: descriptor)
         byteCount.add(written, ordering: .relaxed)
         if let error {
             let stream = descriptor == standardError ? "standard error" : "standard output"

@@ -16,8 +16,8 @@ import Darwin
 ///
 /// Missing parent directories are created (mode 0750). A file the sink creates gets `mode` (0640 by
 /// default) whatever the process umask; an existing file keeps its permissions. Each batch is
-/// formatted into a reusable 64 KiB buffer and written with as few `write(2)` calls as possible, on
-/// the sink's own thread. A line is never split across writes of different batches.
+/// formatted into a reusable buffer and written in chunks of whole lines of about 64 KiB, on the
+/// sink's own thread.
 ///
 /// - Important: Data is handed to the operating system at the end of every batch, so it survives a
 ///   crash of the process; it is not `fsync`ed, so a power loss can lose the last seconds.
@@ -81,9 +81,7 @@ public actor FileSink: LogSink {
         guard descriptor >= 0 else {
             throw SluiceError(.writeFailed, "file sink for '\(path)' is closed")
         }
-        output.removeAll()
-        format.write(records, to: &output)
-        let (written, error) = output.withUnsafeBytes { FileDescriptorIO.writeAll(descriptor, $0) }
+        let (written, error) = LineWriter.write(records, format: format, output: &output, to: descriptor)
         byteCount.add(written, ordering: .relaxed)
         if let error {
             throw SluiceError(

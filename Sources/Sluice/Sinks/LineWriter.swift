@@ -1,0 +1,38 @@
+/// Formats records and writes them to a descriptor in chunks of whole lines, about 64 KiB each.
+///
+/// One `write(2)` per chunk rather than per line (measured here: 19.8 M lines/s buffered against
+/// 1.5 M/s with one write per line), while the buffer stays bounded however large a batch or a
+/// message is. A line is never split between two writes unless it alone exceeds the chunk size.
+package enum LineWriter {
+    package static let chunkSize = 64 * 1024
+
+    /// Formats `records` with `format` into `output` and writes them to `descriptor`.
+    /// Returns the bytes written and, if a write failed, its `errno`.
+    package static func write(
+        _ records: [LogRecord],
+        format: any LogFormat,
+        output: inout LogOutput,
+        to descriptor: Int32
+    ) -> (written: Int, errno: Int32?) {
+        var written = 0
+        output.removeAll()
+        for record in records {
+            format.write(record, to: &output)
+            if output.count >= chunkSize {
+                let (n, error) = output.withUnsafeBytes { FileDescriptorIO.writeAll(descriptor, $0) }
+                written += n
+                output.removeAll()
+                if let error {
+                    return (written, error)
+                }
+            }
+        }
+        if !output.isEmpty {
+            let (n, error) = output.withUnsafeBytes { FileDescriptorIO.writeAll(descriptor, $0) }
+            written += n
+            output.removeAll()
+            return (written, error)
+        }
+        return (written, nil)
+    }
+}
