@@ -114,7 +114,8 @@ let workload = Task {
 // Ctrl-C stops the workload; the pipeline still drains everything that was logged.
 signal(SIGINT, SIG_IGN)
 let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-interrupt.setEventHandler { workload.cancel() }
+// The handler runs on a global queue, not the main actor: it only cancels the workload task.
+interrupt.setEventHandler { @Sendable in workload.cancel() }
 interrupt.resume()
 
 await workload.value

@@ -144,6 +144,21 @@ func temporaryDirectory() throws -> URL {
         #expect(parentMode.map { $0 & 0o777 } == 0o750 & ~Int(currentUmask()))
     }
 
+    @Test func largeBatchesAreWrittenInChunksWithoutSplittingALine() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("big.log").path
+        let sink = try FileSink(path: path, format: JSONFormat(maxMessageBytes: 1 << 20))
+        let messages = (0..<30).map {
+            String(repeating: Character(UnicodeScalar(UInt8(65 + $0 % 26))), count: 100_000 + $0)
+        }
+        try await sink.write(messages.map { LogRecord(level: .info, label: "big", message: $0) })
+        try await sink.close()
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 30)
+        #expect(try lines.map { try FormatTests.parseJSON(String($0))["message"] as? String } == messages)
+    }
+
     @Test(arguments: [mode_t(0o000), 0o077, 0o022])
     func newFilesGetMode0640WhateverTheUmask(umaskValue: mode_t) async throws {
         let directory = try temporaryDirectory()
