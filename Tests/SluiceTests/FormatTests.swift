@@ -145,7 +145,7 @@ import Testing
 
     static let formats: [any LogFormat] = [TextFormat(), LogfmtFormat(), JSONFormat(includeSource: true)]
 
-    static func assertOneSafeLine(_ output: LogOutput, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func assertOneSafeLine(_ output: borrowing LogOutput, sourceLocation: SourceLocation = #_sourceLocation) {
         let bytes = output.bytes
         #expect(bytes.last == UInt8(ascii: "\n"), sourceLocation: sourceLocation)
         let body = bytes.dropLast()

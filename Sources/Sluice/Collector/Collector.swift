@@ -52,6 +52,7 @@ package actor Collector {
         // Every record is now in a sink inbox (or counted); close the sinks behind their batches.
         core.closeIntake()
         cancelTick()
+        core.releaseRetired()
         for driver in drivers {
             driver.inbox.enqueueControl(.close)
         }
@@ -83,10 +84,12 @@ package actor Collector {
         while true {
             switch action {
             case .none:
+                core.releaseRetired()
                 return
             case .scheduleTick(let deadline):
                 cancelTick()
                 tickTimer = executor.schedule(at: deadline) { [ticks] in ticks.yield(.tick) }
+                core.releaseRetired()
                 return
             case .takeFullBatches:
                 while let batch = core.takeBatch(upTo: batching.maxRecords, minimum: batching.maxRecords) {

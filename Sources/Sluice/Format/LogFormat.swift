@@ -25,9 +25,26 @@ public protocol LogFormat: Sendable {
     ///   - record: The record to format.
     ///   - output: The buffer to append to.
     func write(_ record: LogRecord, to output: inout LogOutput)
+
+    /// Appends one line per record of `records`, starting at `start`, and stops after the line that
+    /// takes `output` to `byteLimit` bytes or more. Returns the index of the first record not written.
+    ///
+    /// Sinks call this once per chunk instead of ``write(_:to:)`` per record; the default
+    /// implementation loops over ``write(_:to:)`` inside the concrete format, which spares a copy of
+    /// each record. Formats rarely need to implement it.
+    func write(_ records: [LogRecord], from start: Int, to output: inout LogOutput, byteLimit: Int) -> Int
 }
 
 extension LogFormat {
+    public func write(_ records: [LogRecord], from start: Int, to output: inout LogOutput, byteLimit: Int) -> Int {
+        var index = start
+        while index < records.count && output.count < byteLimit {
+            write(records[index], to: &output)
+            index += 1
+        }
+        return index
+    }
+
     /// Formats one record and returns its line without the trailing newline.
     ///
     /// ```swift

@@ -30,71 +30,218 @@ extension LogOutput {
     ///   - text: The text (a message, a value, a label).
     ///   - style: Which escaping to apply.
     ///   - limit: The most bytes of `text` to keep.
+    @inline(__always)
     public mutating func appendEscaped(_ text: String, _ style: EscapeStyle, limit: Int = .max) {
-        var text = text
-        text.withUTF8 { utf8 in
-            var end = utf8.count
-            let truncated = end > limit
-            if truncated {
-                end = max(limit, 0)
-                // Step back to the start of a UTF-8 sequence.
-                while end > 0 && utf8[end] & 0xC0 == 0x80 {
-                    end -= 1
-                }
+        Self.withUTF8(text) { appendEscaped($0, style.kind, limit: limit) }
+    }
+
+    @inline(__always)
+    package mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, _ kind: EscapeStyle.Kind, limit: Int) {
+        // Fast path: short enough and nothing to escape.
+        if utf8.count <= limit && appendIfPlain(utf8, kind == .text ? .lineBreaking : .lineBreakingAndQuotes) {
+            return
+        }
+        appendEscapedSlowly(utf8, kind, limit: limit)
+    }
+
+    @inline(never)
+    private mutating func appendEscapedSlowly(_ utf8: UnsafeBufferPointer<UInt8>, _ kind: EscapeStyle.Kind, limit: Int)
+    {
+        var end = utf8.count
+        let truncated = end > limit
+        if truncated {
+            end = max(limit, 0)
+            while end > 0 && utf8[end] & 0xC0 == 0x80 {
+                end -= 1  // back to the start of a UTF-8 sequence
             }
-            appendEscapedBytes(UnsafeBufferPointer(rebasing: utf8[0..<end]), style.kind)
-            if truncated {
-                append("…[truncated, ")
-                appendInteger(utf8.count)
-                append(" bytes]")
-            }
+        }
+        appendEscapedBytes(UnsafeBufferPointer(rebasing: utf8[0..<end]), kind)
+        if truncated {
+            append("…[truncated, ")
+            appendInteger(utf8.count)
+            append(" bytes]")
         }
     }
 
-    /// Whether a logfmt/text value must be quoted: empty, or holding a space, `=`, a quote, a backslash,
-    /// a control character or a character that needs escaping.
-    package static func needsQuoting(_ text: String) -> Bool {
-        if text.isEmpty {
+    /// Appends a string value for text and logfmt: verbatim when it is a bare word, otherwise quoted
+    /// and escaped (empty, spaces, `=`, quotes, backslashes, controls, separators, or truncated).
+    @inline(__always)
+    package mutating func appendTextString(_ string: String, limit: Int) {
+        Self.withUTF8(string) { utf8 in
+            if utf8.count <= limit && appendIfPlain(utf8, .bare) {
+                return
+            }
+            appendQuoted(utf8, limit: limit)
+        }
+    }
+
+    @inline(never)
+    private mutating func appendQuoted(_ utf8: UnsafeBufferPointer<UInt8>, limit: Int) {
+        append(UInt8(ascii: "\""))
+        appendEscapedSlowly(utf8, .quoted, limit: limit)
+        append(UInt8(ascii: "\""))
+    }
+
+    /// Copies `utf8` to the end of the buffer if it is non-empty and holds no byte that `set` stops
+    /// at; returns whether it did. The copy happens first and the check runs on the copied bytes, in
+    /// whole words (eight filler bytes after the copy make the last word safe to read), so plain text
+    /// costs one `memcpy` and a few instructions per eight bytes.
+    @inline(__always)
+    private mutating func appendIfPlain(_ utf8: UnsafeBufferPointer<UInt8>, _ set: ScanSet) -> Bool {
+        let n = utf8.count
+        guard n > 0, let source = utf8.baseAddress else { return false }
+        let destination = reserve(n + 8)
+        destination.update(from: source, count: n)
+        UnsafeMutableRawPointer(destination + n).storeBytes(of: Self.filler, as: UInt64.self)
+        var offset = 0
+        while offset < n {
+            if Self.wordHasSpecialByte(UnsafeRawPointer(destination + offset).loadUnaligned(as: UInt64.self), set) {
+                return false
+            }
+            offset += 8
+        }
+        commit(n)
+        return true
+    }
+
+    /// Eight bytes that no scan stops at ("aaaaaaaa").
+    private static var filler: UInt64 { 0x6161_6161_6161_6161 }
+
+    /// Whether a value can be written unquoted in text and logfmt.
+    package static func isBareWord(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        !utf8.isEmpty && firstSpecialByte(in: utf8, from: 0, .bare) == utf8.count
+    }
+
+    /// Which bytes a scan stops at.
+    package enum ScanSet {
+        /// Controls, DEL and the lead bytes of C1 controls and of U+2028…U+206F.
+        case lineBreaking
+        /// The same plus `"` and `\`.
+        case lineBreakingAndQuotes
+        /// The same plus space and `=`: what cannot appear in an unquoted logfmt value or key.
+        case bare
+    }
+
+    /// The index of the first byte at or after `start` that a `set` scan stops at, or `utf8.count`.
+    /// Reads eight bytes at a time: the common case (plain ASCII) costs a few instructions per word.
+    @inline(__always)
+    package static func firstSpecialByte(in utf8: UnsafeBufferPointer<UInt8>, from start: Int, _ set: ScanSet) -> Int {
+        let n = utf8.count
+        guard let base = utf8.baseAddress, start < n else { return n }
+        var i = start
+        while n - i >= 8 {
+            if wordHasSpecialByte(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self), set) {
+                return firstSpecialByte(in: base, from: i, to: i + 8, set)
+            }
+            i += 8
+        }
+        guard i < n else { return n }
+        // The last partial word, padded with a byte no scan stops at.
+        var word: UInt64 = 0x6161_6161_6161_6161
+        withUnsafeMutableBytes(of: &word) { $0.baseAddress!.copyMemory(from: base + i, byteCount: n - i) }
+        if !wordHasSpecialByte(word, set) {
+            return n
+        }
+        return firstSpecialByte(in: base, from: i, to: n, set)
+    }
+
+    @inline(__always)
+    private static func firstSpecialByte(in base: UnsafePointer<UInt8>, from start: Int, to end: Int, _ set: ScanSet)
+        -> Int
+    {
+        var i = start
+        while i < end && !isSpecial(base[i], set) {
+            i += 1
+        }
+        return i
+    }
+
+    @inline(__always)
+    private static func isSpecial(_ byte: UInt8, _ set: ScanSet) -> Bool {
+        if byte < 0x20 || byte == 0x7F || byte == 0xC2 || byte == 0xE2 {
             return true
         }
-        for byte in text.utf8 {
-            switch byte {
-            case 0...0x20, UInt8(ascii: "="), UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x7F, 0xC2, 0xE2:
-                return true
-            default:
-                continue
-            }
+        switch set {
+        case .lineBreaking:
+            return false
+        case .lineBreakingAndQuotes:
+            return byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+        case .bare:
+            return byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: " ")
+                || byte == UInt8(ascii: "=")
         }
-        return false
+    }
+
+    private static var ones: UInt64 { 0x0101_0101_0101_0101 }
+    private static var highs: UInt64 { 0x8080_8080_8080_8080 }
+
+    /// Non-zero when some byte of `word` is zero (exact as a yes/no answer).
+    @inline(__always)
+    private static func hasZeroByte(_ word: UInt64) -> Bool {
+        (word &- ones) & ~word & highs != 0
+    }
+
+    @inline(__always)
+    private static func hasByte(_ word: UInt64, _ value: UInt8) -> Bool {
+        hasZeroByte(word ^ (ones &* UInt64(value)))
+    }
+
+    @inline(__always)
+    private static func wordHasSpecialByte(_ word: UInt64, _ set: ScanSet) -> Bool {
+        // A byte below `bound` (bound <= 0x80): subtracting sets its high bit unless the byte had it.
+        let bound: UInt64 = set == .bare ? 0x21 : 0x20
+        if (word &- ones &* bound) & ~word & highs != 0 {
+            return true
+        }
+        if hasByte(word, 0x7F) || hasByte(word, 0xC2) || hasByte(word, 0xE2) {
+            return true
+        }
+        switch set {
+        case .lineBreaking:
+            return false
+        case .lineBreakingAndQuotes:
+            return hasByte(word, UInt8(ascii: "\"")) || hasByte(word, UInt8(ascii: "\\"))
+        case .bare:
+            return hasByte(word, UInt8(ascii: "\"")) || hasByte(word, UInt8(ascii: "\\"))
+                || hasByte(word, UInt8(ascii: "="))
+        }
     }
 
     /// Appends a metadata key for text and logfmt, where keys cannot be quoted: any character that
     /// could end the key or the line (space, `=`, quotes, backslash, controls, separators) becomes `_`,
     /// an empty key becomes `_`, and keys are cut at 256 bytes.
+    @inline(__always)
     package mutating func appendKey(_ key: String) {
-        var key = key
-        key.withUTF8 { utf8 in
-            guard !utf8.isEmpty else {
-                append(UInt8(ascii: "_"))
+        Self.withUTF8(key) { utf8 in
+            if utf8.count <= 256 && appendIfPlain(utf8, .bare) {
                 return
             }
-            var n = min(utf8.count, 256)
-            while n < utf8.count && utf8[n] & 0xC0 == 0x80 {
-                n -= 1  // cut at a character boundary
-            }
-            var i = 0
-            while i < n {
-                let length = Self.escapeSequenceLength(utf8, at: i)
-                let byte = utf8[i]
-                if length > 0 || byte == UInt8(ascii: " ") || byte == UInt8(ascii: "=")
-                    || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
-                {
-                    append(UInt8(ascii: "_"))
-                    i += max(length, 1)
-                } else {
-                    append(byte)
-                    i += 1
-                }
+            appendSanitizedKey(utf8)
+        }
+    }
+
+    @inline(never)
+    private mutating func appendSanitizedKey(_ utf8: UnsafeBufferPointer<UInt8>) {
+        guard !utf8.isEmpty else {
+            append(UInt8(ascii: "_"))
+            return
+        }
+        var n = min(utf8.count, 256)
+        while n < utf8.count && utf8[n] & 0xC0 == 0x80 {
+            n -= 1  // cut at a character boundary
+        }
+        var i = 0
+        while i < n {
+            let length = Self.escapeSequenceLength(utf8, at: i)
+            let byte = utf8[i]
+            if length > 0 || byte == UInt8(ascii: " ") || byte == UInt8(ascii: "=")
+                || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+            {
+                append(UInt8(ascii: "_"))
+                i += max(length, 1)
+            } else {
+                append(byte)
+                i += 1
             }
         }
     }
@@ -133,31 +280,32 @@ extension LogOutput {
         }
     }
 
+    /// Copies runs of plain bytes in one go and escapes what lies between them.
     private mutating func appendEscapedBytes(_ utf8: UnsafeBufferPointer<UInt8>, _ kind: EscapeStyle.Kind) {
+        let set: ScanSet = kind == .text ? .lineBreaking : .lineBreakingAndQuotes
+        let n = utf8.count
         var runStart = 0
         var i = 0
-        let n = utf8.count
-        while i < n {
+        while true {
+            i = Self.firstSpecialByte(in: utf8, from: i, set)
+            guard i < n else { break }
             let byte = utf8[i]
-            var length = 0
-            if byte < 0x20 || byte == 0x7F || byte == 0xC2 || byte == 0xE2 {
-                length = Self.escapeSequenceLength(utf8, at: i)
-            } else if (byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")) && kind != .text {
-                length = 1
-            }
+            let length =
+                byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+                ? 1 : Self.escapeSequenceLength(utf8, at: i)
             if length == 0 {
-                i += 1
+                i += 1  // a harmless character that merely starts with 0xC2 or 0xE2
                 continue
             }
             if runStart < i {
-                storage.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
+                append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
             }
             appendEscape(Self.scalar(utf8, at: i, length: length), kind)
             i += length
             runStart = i
         }
         if runStart < n {
-            storage.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<n]))
+            append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<n]))
         }
     }
 
@@ -182,10 +330,8 @@ extension LogOutput {
 
     private mutating func appendHex(_ value: UInt32, digits: Int) {
         let hex: StaticString = "0123456789abcdef"
-        hex.withUTF8Buffer { table in
-            for shift in stride(from: (digits - 1) * 4, through: 0, by: -4) {
-                storage.append(table[Int((value >> UInt32(shift)) & 0xF)])
-            }
+        for shift in stride(from: (digits - 1) * 4, through: 0, by: -4) {
+            append(hex.utf8Start[Int((value >> UInt32(shift)) & 0xF)])
         }
     }
 }

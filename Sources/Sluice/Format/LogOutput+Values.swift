@@ -82,15 +82,4 @@ extension LogOutput {
             appendTextString(nested.string, limit: .max)
         }
     }
-
-    /// Appends a string value for text and logfmt, quoting it when needed.
-    package mutating func appendTextString(_ string: String, limit: Int) {
-        if string.utf8.count > limit || Self.needsQuoting(string) {
-            append(UInt8(ascii: "\""))
-            appendEscaped(string, .quoted, limit: limit)
-            append(UInt8(ascii: "\""))
-        } else {
-            appendUnescaped(string)
-        }
-    }
 }

@@ -32,7 +32,16 @@ public struct LogfmtFormat: LogFormat {
         self.fractionDigits = fractionDigits
     }
 
-    private static let reservedKeys: Set<String> = ["ts", "level", "label", "msg", "source"]
+    /// Whether `key` is one of the fixed keys (`ts`, `level`, `label`, `msg`, `source`).
+    private static func isReserved(_ key: String) -> Bool {
+        switch key.utf8.count {
+        case 2: key == "ts"
+        case 3: key == "msg"
+        case 5: key == "level" || key == "label"
+        case 6: key == "source"
+        default: false
+        }
+    }
 
     public func write(_ record: LogRecord, to output: inout LogOutput) {
         output.append("ts=")
@@ -49,7 +58,7 @@ public struct LogfmtFormat: LogFormat {
         }
         record.forEachMetadata { key, value in
             output.append(UInt8(ascii: " "))
-            if Self.reservedKeys.contains(key) {
+            if Self.isReserved(key) {
                 output.append(UInt8(ascii: "_"))
             }
             output.appendKey(key)

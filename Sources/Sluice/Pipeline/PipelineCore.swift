@@ -12,9 +12,13 @@
 package final class PipelineCore: @unchecked Sendable {
     private let lock = Lock()
     private let roomAvailable = Condition()
-    private var queue: RecordQueue
-    private var ledger: PipelineLedger
-    private var state: PipelineState = .running
+    // Dynamic exclusivity checks are off for these: every access already holds `lock`, which is what
+    // guarantees exclusive access, and the checks showed up on the hot path.
+    @exclusivity(unchecked) private var queue: RecordQueue
+    @exclusivity(unchecked) private var ledger: PipelineLedger
+    @exclusivity(unchecked) private var state: PipelineState = .running
+    /// Batches every sink has finished with, waiting to be released by the collector's thread.
+    @exclusivity(unchecked) private var retired: [[LogRecord]] = []
     private let blockWhenFull: Bool
     private let events: AsyncStream<CollectorEvent>.Continuation
 
@@ -52,22 +56,26 @@ package final class PipelineCore: @unchecked Sendable {
 
     /// Queues a record (the hot path).
     package func submit(_ record: consuming LogRecord) {
-        var record = record
+        let level = record.level
         let canWait = blockWhenFull && !PipelineThread.isCurrent
         lock.lock()
-        var result = queue.offer(&record, isRetry: false, canWait: canWait)
-        while result == .mustWait {
+        var admission = queue.admit(level: level, isRetry: false, canWait: canWait)
+        while admission == .mustWait {
             queue.waitingProducers += 1
             roomAvailable.wait(lock)
             queue.waitingProducers -= 1
-            result = queue.offer(&record, isRetry: true, canWait: canWait)
+            admission = queue.admit(level: level, isRetry: true, canWait: canWait)
         }
+        guard case .admit = admission else {
+            lock.unlock()
+            return
+        }
+        let signal = queue.store(record, admission: admission)
         lock.unlock()
-        if case .accepted(let signal?) = result {
-            switch signal {
-            case .recordsAvailable: events.yield(.recordsAvailable)
-            case .batchReady: events.yield(.batchReady)
-            }
+        switch signal {
+        case .recordsAvailable: events.yield(.recordsAvailable)
+        case .batchReady: events.yield(.batchReady)
+        case nil: break
         }
     }
 
@@ -99,11 +107,31 @@ package final class PipelineCore: @unchecked Sendable {
         let routed = ledger.routes(for: records)
         let id = ledger.openBatch(records, routed: routed)
         let wake = queue.waitingProducers > 0
+        var garbage: [[LogRecord]] = []
+        swap(&garbage, &retired)
         lock.unlock()
         if wake {
             roomAvailable.broadcast()
         }
+        // Destroying records (their metadata and strings) happens here, on the collector's thread,
+        // rather than on a sink's thread, which is the busiest one when a single sink formats and
+        // writes everything.
+        garbage.removeAll()
         return (records, id, routed)
+    }
+
+    /// A sink is done with `records`; they are released later on the collector's thread.
+    package func retire(_ records: consuming [LogRecord]) {
+        lock.lock()
+        retired.append(records)
+        lock.unlock()
+    }
+
+    /// Releases retired batches now (the collector calls this when it has nothing else to do).
+    package func releaseRetired() {
+        var garbage: [[LogRecord]] = []
+        lock.withLock { swap(&garbage, &retired) }
+        garbage.removeAll()
     }
 
     /// Records how a batch ended at one sink.

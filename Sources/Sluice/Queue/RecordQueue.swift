@@ -35,6 +35,16 @@ package struct RecordQueue: ~Copyable {
         case mustWait
     }
 
+    /// The decision for a record about to be logged, before it is stored.
+    package enum Admission: Equatable {
+        /// Store it with ``store(_:admission:)`` (room was made if needed).
+        case admit(protected: Bool)
+        /// Discard it; already counted as dropped.
+        case reject
+        /// The queue is full under `block`: wait for room, then ask again with `isRetry: true`.
+        case mustWait
+    }
+
     package let capacity: Int
     package let policy: OverflowPolicy
     package let protectedLevel: LogLevel
@@ -67,9 +77,10 @@ package struct RecordQueue: ~Copyable {
     /// Records waiting in the queue.
     package var count: Int { unprotected.count + protected.count }
 
-    /// Offers a record. `isRetry` is true when the caller waited after a `.mustWait` answer (it was
-    /// counted as logged the first time). `canWait` is false on Sluice's own threads.
-    package mutating func offer(_ record: inout LogRecord, isRetry: Bool, canWait: Bool) -> OfferResult {
+    /// Decides what happens to a record at `level`, making room (by the overflow policy) if it is to
+    /// be stored. `isRetry` is true when the caller waited after a `.mustWait` answer (it was counted
+    /// as logged the first time). `canWait` is false on Sluice's own threads.
+    package mutating func admit(level: LogLevel, isRetry: Bool, canWait: Bool) -> Admission {
         if !isRetry {
             logged += 1
         }
@@ -80,36 +91,40 @@ package struct RecordQueue: ~Copyable {
             break
         case .draining, .closed:
             droppedShutdown += 1
-            return .dropped
+            return .reject
         }
 
-        let isProtected = policy.kind != .block && record.level >= protectedLevel
+        let isProtected = policy.kind != .block && level >= protectedLevel
         if count >= capacity {
             switch policy.kind {
             case .block:
                 guard canWait else {
                     droppedOverflow += 1
-                    return .dropped
+                    return .reject
                 }
                 return .mustWait
             case .dropNewest:
                 // The newest record goes, unless it is protected and an unprotected one can go instead.
-                guard isProtected, unprotected.popLast() != nil else {
-                    droppedOverflow += 1
-                    return .dropped
-                }
                 droppedOverflow += 1
+                guard isProtected, unprotected.popLast() != nil else {
+                    return .reject
+                }
             case .dropOldest:
-                if unprotected.popFirst() != nil || (isProtected && protected.popFirst() != nil) {
-                    droppedOverflow += 1
-                } else {
-                    // Full of protected records and this one is not: it is the one to discard.
-                    droppedOverflow += 1
-                    return .dropped
+                droppedOverflow += 1
+                // Full of protected records and this one is not: it is the one to discard.
+                guard unprotected.popFirst() != nil || (isProtected && protected.popFirst() != nil) else {
+                    return .reject
                 }
             }
         }
+        return .admit(protected: isProtected)
+    }
 
+    /// Stores an admitted record, numbering it, and says which wake-up the collector needs.
+    package mutating func store(_ record: consuming LogRecord, admission: Admission) -> Signal? {
+        guard case .admit(let isProtected) = admission else {
+            preconditionFailure("internal inconsistency: storing a record that was not admitted")
+        }
         record.sequence = nextSequence
         nextSequence += 1
         if isProtected {
@@ -121,16 +136,29 @@ package struct RecordQueue: ~Copyable {
         if depth > highWaterMark {
             highWaterMark = depth
         }
-
         if !notifiedNonEmpty {
             notifiedNonEmpty = true
-            return .accepted(signal: .recordsAvailable)
+            return .recordsAvailable
         }
         if depth >= batchSize && !notifiedBatchReady {
             notifiedBatchReady = true
-            return .accepted(signal: .batchReady)
+            return .batchReady
         }
-        return .accepted(signal: nil)
+        return nil
+    }
+
+    /// Admits and stores a record in one step (for tests and tools; the pipeline uses `admit` and
+    /// `store` so the record is moved, not copied, into the queue).
+    package mutating func offer(_ record: inout LogRecord, isRetry: Bool, canWait: Bool) -> OfferResult {
+        let admission = admit(level: record.level, isRetry: isRetry, canWait: canWait)
+        switch admission {
+        case .admit:
+            return .accepted(signal: store(record, admission: admission))
+        case .reject:
+            return .dropped
+        case .mustWait:
+            return .mustWait
+        }
     }
 
     /// Removes up to `limit` records in sequence order and re-arms the wake-up signals.

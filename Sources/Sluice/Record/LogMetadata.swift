@@ -45,8 +45,10 @@ public struct LogMetadata: Sendable, ExpressibleByDictionaryLiteral {
 
     private static func containsDuplicateKeys(_ pairs: [(String, LogMetadataValue)]) -> Bool {
         if pairs.count <= 16 {
+            // Comparing lengths first settles most pairs of distinct keys without a string comparison.
             for i in pairs.indices.dropLast() {
-                for j in (i + 1)..<pairs.count where pairs[i].0 == pairs[j].0 {
+                let length = pairs[i].0.utf8.count
+                for j in (i + 1)..<pairs.count where pairs[j].0.utf8.count == length && pairs[i].0 == pairs[j].0 {
                     return true
                 }
             }

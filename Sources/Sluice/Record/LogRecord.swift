@@ -108,16 +108,20 @@ public struct LogRecord: Sendable {
     /// the logger's pairs whose keys the call site did not set, then the context's remaining pairs.
     ///
     /// - Parameter body: Receives each key and value.
+    @inline(__always)
     public func forEachMetadata<E: Error>(_ body: (String, LogMetadataValue) throws(E) -> Void) throws(E) {
-        for (key, value) in callMetadata.pairs {
-            try body(key, value)
+        let call = callMetadata.pairs
+        for index in call.indices {
+            try body(call[index].0, call[index].1)
         }
-        for (key, value) in loggerMetadata.pairs where !callMetadata.contains(key: key) {
-            try body(key, value)
+        let logger = loggerMetadata.pairs
+        for index in logger.indices where !callMetadata.contains(key: logger[index].0) {
+            try body(logger[index].0, logger[index].1)
         }
-        for (key, value) in contextMetadata.pairs
-        where !callMetadata.contains(key: key) && !loggerMetadata.contains(key: key) {
-            try body(key, value)
+        let context = contextMetadata.pairs
+        for index in context.indices
+        where !callMetadata.contains(key: context[index].0) && !loggerMetadata.contains(key: context[index].0) {
+            try body(context[index].0, context[index].1)
         }
     }
 }

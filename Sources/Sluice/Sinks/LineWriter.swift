@@ -15,24 +15,18 @@ package enum LineWriter {
         to descriptor: Int32
     ) -> (written: Int, errno: Int32?) {
         var written = 0
-        output.removeAll()
-        for record in records {
-            format.write(record, to: &output)
-            if output.count >= chunkSize {
-                let (n, error) = output.withUnsafeBytes { FileDescriptorIO.writeAll(descriptor, $0) }
-                written += n
-                output.removeAll()
-                if let error {
-                    return (written, error)
-                }
-            }
-        }
-        if !output.isEmpty {
+        var next = 0
+        while next < records.count {
+            output.removeAll()
+            next = format.write(records, from: next, to: &output, byteLimit: chunkSize)
             let (n, error) = output.withUnsafeBytes { FileDescriptorIO.writeAll(descriptor, $0) }
             written += n
-            output.removeAll()
-            return (written, error)
+            if let error {
+                output.removeAll()
+                return (written, error)
+            }
         }
+        output.removeAll()
         return (written, nil)
     }
 }

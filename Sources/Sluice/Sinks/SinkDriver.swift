@@ -55,6 +55,7 @@ package final class SinkDriver: Sendable {
                     core.settle(batch: id, sink: index, outcome: .failed)
                     report(.writeFailed, "\(records.count) records dropped: \(error)", error)
                 }
+                core.retire(records)
             case .flush(let barrier):
                 let succeeded = await flushSink()
                 barrier.sinkFinished(index, succeeded: succeeded)

@@ -10,7 +10,6 @@ package final class SinkInbox: Sendable {
 
     private struct State {
         var items: [Item] = []
-        var head = 0
         var batches = 0
         var consumer: CheckedContinuation<Item, Never>?
         var roomWaiters: [Promise<Bool>] = []
@@ -19,17 +18,10 @@ package final class SinkInbox: Sendable {
         /// Set at the shutdown deadline: nothing more is accepted.
         var abandoned = false
 
-        var count: Int { items.count - head }
-
+        /// Removes the oldest item (the inbox holds a handful, so shifting is cheap) and hands over
+        /// the inbox's reference to it.
         mutating func popFirst() -> Item? {
-            guard head < items.count else { return nil }
-            let item = items[head]
-            head += 1
-            if head == items.count {
-                items.removeAll(keepingCapacity: true)
-                head = 0
-            }
-            return item
+            items.isEmpty ? nil : items.removeFirst()
         }
     }
 

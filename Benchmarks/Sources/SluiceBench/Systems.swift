@@ -1,0 +1,392 @@
+import Foundation
+import Logging
+import Sluice
+
+/// What one child process measures.
+struct ChildConfig: Codable {
+    var system: String  // sluice, limit, naive, swiftlog
+    var scenario: String  // S1, S2, S3, S4
+    var records: Int  // per producer
+    var producers: Int
+    var policy: String  // block, dropOldest, dropNewest
+    var format: String  // text, json
+    var sink: String  // file, null
+    var logFile: String
+    var timed: Bool
+}
+
+/// What one child process reports.
+struct RunResult: Codable {
+    var system: String
+    var scenario: String
+    var policy: String
+    var records: Int
+    var seconds: Double = 0
+    var written: Int = 0
+    var dropped: Int = 0
+    var peakResidentBytes: Int = 0
+    var p50: Double?
+    var p99: Double?
+    var p999: Double?
+    var clockCost: Double?
+    var callerAllocationsPerRecord: Double?
+    var loggerAllocationsPerRecord: Double?
+    var disabledNanoseconds: Double?
+    var disabledAllocations: UInt64?
+    var flushIdle: [Double]?  // p50, p99 in microseconds
+    var flushQueued: [Double]?
+    var verification: String?
+    /// CPU nanoseconds per record, by thread group (sink, collector, producers, main).
+    var cpuPerRecord: [String: Double]?
+
+    var recordsPerSecond: Double { seconds > 0 ? Double(records) / seconds : 0 }
+}
+
+/// Discards records after formatting them: the pipeline's cost without I/O.
+actor NullSink: LogSink {
+    nonisolated let name = "null"
+    nonisolated let level = LogLevel.trace
+    private let format: any LogFormat
+    private var output = LogOutput()
+
+    init(format: any LogFormat) {
+        self.format = format
+    }
+
+    func write(_ records: [LogRecord]) async {
+        var next = 0
+        while next < records.count {
+            output.removeAll()
+            next = format.write(records, from: next, to: &output, byteLimit: 64 * 1024)
+        }
+    }
+}
+
+func makeFormat(_ name: String) -> any LogFormat {
+    name == "json" ? JSONFormat() : TextFormat()
+}
+
+func makePolicy(_ name: String) -> OverflowPolicy {
+    switch name {
+    case "dropOldest": .dropOldest
+    case "dropNewest": .dropNewest
+    default: .block
+    }
+}
+
+func openLogFile(_ path: String) -> Int32 {
+    unlink(path)
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+    precondition(descriptor >= 0, "cannot open \(path): \(String(cString: strerror(errno)))")
+    return descriptor
+}
+
+func writeAll(_ descriptor: Int32, _ output: borrowing LogOutput) {
+    output.withUnsafeBytes { buffer in
+        var offset = 0
+        while offset < buffer.count {
+            let n = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            precondition(n > 0 || errno == EINTR, "write failed: \(String(cString: strerror(errno)))")
+            offset += max(n, 0)
+        }
+    }
+}
+
+// MARK: Sluice
+
+@inline(never)
+func produce(_ log: SluiceLogger, producer: Int, count: Int, histogram: inout LatencyHistogram?) -> UInt64 {
+    let before = threadAllocations()
+    if histogram != nil {
+        var local = LatencyHistogram()
+        for index in 0..<count {
+            let start = monotonicNanoseconds()
+            log.info(
+                "request handled",
+                metadata: [
+                    "request_id": .string(Workload.requestID(producer: producer, index: index)),
+                    "status": 200,
+                    "path": "/api/v1/items",
+                ]
+            )
+            local.record(monotonicNanoseconds() - start)
+        }
+        histogram = local
+    } else {
+        for index in 0..<count {
+            log.info(
+                "request handled",
+                metadata: [
+                    "request_id": .string(Workload.requestID(producer: producer, index: index)),
+                    "status": 200,
+                    "path": "/api/v1/items",
+                ]
+            )
+        }
+    }
+    return threadAllocations() - before
+}
+
+func runSluice(_ config: ChildConfig) async throws -> RunResult {
+    var result = RunResult(
+        system: config.system, scenario: config.scenario, policy: config.policy,
+        records: config.records * config.producers)
+    let format = makeFormat(config.format)
+    unlink(config.logFile)
+    let sink: any LogSink =
+        config.sink == "null" ? NullSink(format: format) : try FileSink(path: config.logFile, format: format)
+    let pipeline = try LogPipeline(
+        sinks: [sink],
+        level: .info,
+        levelEnvironmentVariable: nil,
+        queue: QueueOptions(overflow: makePolicy(config.policy))
+    )
+    let log = pipeline.logger(label: Workload.label)
+    let timed = config.timed
+    let sampler = ThreadCPUSampler()
+    sampler.start()
+    let start = monotonicNanoseconds()
+    let outcomes = await withTaskGroup(of: (LatencyHistogram?, UInt64).self) { group in
+        for producer in 0..<config.producers {
+            group.addTask {
+                var histogram: LatencyHistogram? = timed ? LatencyHistogram() : nil
+                let allocations = produce(log, producer: producer, count: config.records, histogram: &histogram)
+                return (histogram, allocations)
+            }
+        }
+        var outcomes: [(LatencyHistogram?, UInt64)] = []
+        for await outcome in group {
+            outcomes.append(outcome)
+        }
+        return outcomes
+    }
+    let report = await pipeline.shutdown(timeout: .seconds(600))
+    result.seconds = Double(monotonicNanoseconds() - start) / 1e9
+    result.peakResidentBytes = peakResidentBytes()
+    result.cpuPerRecord = sampler.stop().mapValues { Double($0) / Double(result.records) }
+    result.written = report.written
+    result.dropped = report.dropped.total
+    result.callerAllocationsPerRecord = Double(outcomes.map(\.1).reduce(0, +)) / Double(result.records)
+    if timed {
+        var merged = LatencyHistogram()
+        for case (let histogram?, _) in outcomes {
+            merged.merge(histogram)
+        }
+        result.p50 = merged.percentile(0.5)
+        result.p99 = merged.percentile(0.99)
+        result.p999 = merged.percentile(0.999)
+        result.clockCost = clockCost()
+    }
+    return result
+}
+
+// MARK: Baselines
+
+/// The no-pipeline limit: format with Sluice's formatter into a 64 KiB buffer and `write(2)` it, on
+/// one thread, no queue.
+func runLimit(_ config: ChildConfig) -> RunResult {
+    var result = RunResult(
+        system: config.system, scenario: config.scenario, policy: "-", records: config.records * config.producers)
+    let format = makeFormat(config.format)
+    let descriptor = openLogFile(config.logFile)
+    var output = LogOutput()
+    let start = monotonicNanoseconds()
+    for producer in 0..<config.producers {
+        for index in 0..<config.records {
+            let record = LogRecord(
+                level: .info,
+                label: Workload.label,
+                message: Workload.message,
+                metadata: [
+                    "request_id": .string(Workload.requestID(producer: producer, index: index)),
+                    "status": 200,
+                    "path": "/api/v1/items",
+                ]
+            )
+            format.write(record, to: &output)
+            if output.count >= 64 * 1024 {
+                writeAll(descriptor, output)
+                output.removeAll()
+            }
+        }
+    }
+    writeAll(descriptor, output)
+    close(descriptor)
+    result.seconds = Double(monotonicNanoseconds() - start) / 1e9
+    result.written = result.records
+    result.peakResidentBytes = peakResidentBytes()
+    return result
+}
+
+/// A naive synchronous logger: format each record and `write(2)` it at once, from every producer.
+func runNaive(_ config: ChildConfig) async -> RunResult {
+    var result = RunResult(
+        system: config.system, scenario: config.scenario, policy: "-", records: config.records * config.producers)
+    let descriptor = openLogFile(config.logFile)
+    let formatName = config.format
+    let start = monotonicNanoseconds()
+    await withTaskGroup(of: Void.self) { group in
+        for producer in 0..<config.producers {
+            group.addTask {
+                let format = makeFormat(formatName)
+                var output = LogOutput(capacity: 512)
+                for index in 0..<config.records {
+                    output.removeAll()
+                    let record = LogRecord(
+                        level: .info,
+                        label: Workload.label,
+                        message: Workload.message,
+                        metadata: [
+                            "request_id": .string(Workload.requestID(producer: producer, index: index)),
+                            "status": 200,
+                            "path": "/api/v1/items",
+                        ]
+                    )
+                    format.write(record, to: &output)
+                    writeAll(descriptor, output)
+                }
+            }
+        }
+    }
+    close(descriptor)
+    result.seconds = Double(monotonicNanoseconds() - start) / 1e9
+    result.written = result.records
+    result.peakResidentBytes = peakResidentBytes()
+    return result
+}
+
+/// swift-log's `StreamLogHandler` writing to standard output, which is the log file (a `FILE*`).
+func runSwiftLog(_ config: ChildConfig) async -> RunResult {
+    var result = RunResult(
+        system: config.system, scenario: config.scenario, policy: "-", records: config.records * config.producers)
+    let descriptor = openLogFile(config.logFile)
+    fflush(nil)
+    dup2(descriptor, 1)
+    close(descriptor)
+    let logger = Logging.Logger(label: Workload.label) {
+        StreamLogHandler.standardOutput(label: $0, metadataProvider: nil)
+    }
+    let timed = config.timed
+    let start = monotonicNanoseconds()
+    let histograms = await withTaskGroup(of: LatencyHistogram?.self) { group in
+        for producer in 0..<config.producers {
+            group.addTask {
+                var histogram = LatencyHistogram()
+                for index in 0..<config.records {
+                    let begin = timed ? monotonicNanoseconds() : 0
+                    logger.info(
+                        "request handled",
+                        metadata: [
+                            "request_id": "\(Workload.requestID(producer: producer, index: index))",
+                            "status": "\(Workload.status)",
+                            "path": "/api/v1/items",
+                        ]
+                    )
+                    if timed {
+                        histogram.record(monotonicNanoseconds() - begin)
+                    }
+                }
+                return timed ? histogram : nil
+            }
+        }
+        var all: [LatencyHistogram?] = []
+        for await histogram in group {
+            all.append(histogram)
+        }
+        return all
+    }
+    fflush(nil)
+    result.seconds = Double(monotonicNanoseconds() - start) / 1e9
+    result.written = result.records
+    result.peakResidentBytes = peakResidentBytes()
+    if timed {
+        var merged = LatencyHistogram()
+        for case let histogram? in histograms {
+            merged.merge(histogram)
+        }
+        result.p50 = merged.percentile(0.5)
+        result.p99 = merged.percentile(0.99)
+        result.p999 = merged.percentile(0.999)
+        result.clockCost = clockCost()
+    }
+    return result
+}
+
+// MARK: S3 and S4
+
+@inline(never)
+func disabledCall(_ log: SluiceLogger, _ index: Int) {
+    log.debug(
+        "request handled",
+        metadata: ["request_id": .string(Workload.requestID(producer: 0, index: index)), "status": 200]
+    )
+}
+
+/// S3: the cost of a call below the level threshold, and what an enabled call allocates by itself.
+func runDisabledCall(_ config: ChildConfig) async throws -> RunResult {
+    var result = RunResult(system: config.system, scenario: "S3", policy: config.policy, records: config.records)
+    let pipeline = try LogPipeline(sinks: [NullSink(format: TextFormat())], level: .info, levelEnvironmentVariable: nil)
+    let log = pipeline.logger(label: Workload.label)
+    let iterations = max(config.records * 100, 1_000_000)
+    let allocationsBefore = threadAllocations()
+    let start = monotonicNanoseconds()
+    for index in 0..<iterations {
+        disabledCall(log, index)
+    }
+    let elapsed = monotonicNanoseconds() - start
+    result.disabledAllocations = threadAllocations() - allocationsBefore
+    result.disabledNanoseconds = Double(elapsed) / Double(iterations)
+
+    // An enabled call with its message and metadata built beforehand: what Sluice itself allocates.
+    let metadata: LogMetadata = ["request_id": "0000000000000001", "status": 200, "path": "/api/v1/items"]
+    let message = Workload.message
+    let enabledCalls = 100_000
+    let before = threadAllocations()
+    for _ in 0..<enabledCalls {
+        log.info(message, metadata: metadata)
+    }
+    result.loggerAllocationsPerRecord = Double(threadAllocations() - before) / Double(enabledCalls)
+    await pipeline.shutdown()
+    return result
+}
+
+/// S4: flush latency on an idle pipeline and with 10,000 records queued.
+func runFlush(_ config: ChildConfig) async throws -> RunResult {
+    var result = RunResult(system: config.system, scenario: "S4", policy: config.policy, records: 10_000)
+    unlink(config.logFile)
+    let sink = try FileSink(path: config.logFile, format: TextFormat())
+    let pipeline = try LogPipeline(
+        sinks: [sink], level: .info, levelEnvironmentVariable: nil, queue: QueueOptions(overflow: .block))
+    let log = pipeline.logger(label: Workload.label)
+    var idle: [Double] = []
+    for _ in 0..<500 {
+        let start = monotonicNanoseconds()
+        await pipeline.flush()
+        idle.append(Double(monotonicNanoseconds() - start) / 1e3)
+    }
+    var queued: [Double] = []
+    for round in 0..<30 {
+        for index in 0..<10_000 {
+            log.info(
+                "request handled",
+                metadata: [
+                    "request_id": .string(Workload.requestID(producer: round, index: index)), "status": 200,
+                    "path": "/api/v1/items",
+                ]
+            )
+        }
+        let start = monotonicNanoseconds()
+        await pipeline.flush()
+        queued.append(Double(monotonicNanoseconds() - start) / 1e3)
+    }
+    await pipeline.shutdown()
+    func summary(_ values: [Double]) -> [Double] {
+        let sorted = values.sorted()
+        return [sorted[sorted.count / 2], sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]]
+    }
+    result.flushIdle = summary(idle)
+    result.flushQueued = summary(queued)
+    result.written = 300_000
+    result.peakResidentBytes = peakResidentBytes()
+    return result
+}

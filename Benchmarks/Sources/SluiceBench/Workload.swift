@@ -1,0 +1,92 @@
+import Foundation
+
+/// The benchmark workload, the same for every system: level info, label `bench`, message
+/// `request handled`, metadata `request_id` (16 hex characters, unique per record), `status` = 200,
+/// `path` = `/api/v1/items`, one text line per record.
+enum Workload {
+    static let label = "bench"
+    static let message = "request handled"
+    static let path = "/api/v1/items"
+    static let status = 200
+
+    /// The unique id of record `index` of producer `producer`: 16 lowercase hex digits.
+    @inline(__always)
+    static func requestID(producer: Int, index: Int) -> String {
+        let value = UInt64(producer) << 40 | UInt64(index)
+        return String(unsafeUninitializedCapacity: 16) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            digits.withUTF8Buffer { table in
+                for position in 0..<16 {
+                    buffer[position] = table[Int((value >> UInt64((15 - position) * 4)) & 0xF)]
+                }
+            }
+            return 16
+        }
+    }
+
+    /// Checks a log file: exactly `expected` lines, every one carrying a distinct `request_id`.
+    /// Returns nil when the file is right, or what is wrong.
+    static func verify(file path: String, expected: Int) -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return "cannot read \(path)"
+        }
+        var lines = 0
+        var ids = Set<UInt64>(minimumCapacity: expected)
+        var duplicates = 0
+        var missingID = 0
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            let marker = Array("request_id".utf8)
+            var lineStart = 0
+            for index in bytes.indices where bytes[index] == UInt8(ascii: "\n") {
+                lines += 1
+                if let id = Self.findID(in: bytes, from: lineStart, to: index, marker: marker) {
+                    if !ids.insert(id).inserted {
+                        duplicates += 1
+                    }
+                } else {
+                    missingID += 1
+                }
+                lineStart = index + 1
+            }
+        }
+        if lines != expected {
+            return "expected \(expected) lines, found \(lines)"
+        }
+        if missingID > 0 || duplicates > 0 {
+            return "\(missingID) lines without a request id, \(duplicates) duplicate ids"
+        }
+        return nil
+    }
+
+    /// Finds `request_id` followed by `=`, `":"` or similar, then 16 hex digits, in one line.
+    private static func findID(in bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, marker: [UInt8])
+        -> UInt64?
+    {
+        var position = start
+        while position + marker.count < end {
+            if bytes[position] == marker[0] && (0..<marker.count).allSatisfy({ bytes[position + $0] == marker[$0] }) {
+                var cursor = position + marker.count
+                while cursor < end && !Self.isHex(bytes[cursor]) {
+                    cursor += 1
+                }
+                guard cursor + 16 <= end else { return nil }
+                var value: UInt64 = 0
+                for offset in 0..<16 {
+                    let byte = bytes[cursor + offset]
+                    guard Self.isHex(byte) else { return nil }
+                    value =
+                        value << 4
+                        | UInt64(byte <= UInt8(ascii: "9") ? byte - UInt8(ascii: "0") : byte - UInt8(ascii: "a") + 10)
+                }
+                return value
+            }
+            position += 1
+        }
+        return nil
+    }
+
+    private static func isHex(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+    }
+}
