@@ -30,7 +30,9 @@ import Testing
             var written = 0
             while ContinuousClock.now < deadline && process.isRunning {
                 written = try directoryListing(directory).reduce(0) { total, name in
-                    total + ((try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path)[.size] as? Int) ?? 0)
+                    total
+                        + ((try? FileManager.default.attributesOfItem(
+                            atPath: directory.appendingPathComponent(name).path)[.size] as? Int) ?? 0)
                 }
                 if written >= (2 + round) << 20 { break }
                 try await Task.sleep(for: .milliseconds(10))

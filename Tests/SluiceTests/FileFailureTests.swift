@@ -66,7 +66,8 @@ private let fastFailure = FailurePolicy(
     func aFullTmpfsDropsCleanlyAndRecoversOnceSpaceIsFreed() async throws {
         let mountPoint = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: mountPoint) }
-        let mounted = try runProgram("/usr/bin/env", ["mount", "-t", "tmpfs", "-o", "size=256k,mode=0755", "tmpfs", mountPoint.path])
+        let mounted = try runProgram(
+            "/usr/bin/env", ["mount", "-t", "tmpfs", "-o", "size=256k,mode=0755", "tmpfs", mountPoint.path])
         guard mounted.status == 0 else {
             print("skipping the tmpfs test: mount -t tmpfs failed (status \(mounted.status)); it needs CAP_SYS_ADMIN")
             return
@@ -306,7 +307,8 @@ private let fastFailure = FailurePolicy(
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let sink = try LabelFileSink(
-            directory: directory.path, format: .logfmt, rotation: RotationPolicy(trigger: .size(bytes: 300), compression: .gzip),
+            directory: directory.path, format: .logfmt,
+            rotation: RotationPolicy(trigger: .size(bytes: 300), compression: .gzip),
             maxOpenFiles: 2)
         for round in 0..<6 {
             for label in ["a", "b", "c"] {

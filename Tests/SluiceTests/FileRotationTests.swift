@@ -60,7 +60,9 @@ import Testing
         for sequence in sequenceNumbers(in: try Data(contentsOf: URL(fileURLWithPath: path))) where sequence <= total {
             seen[sequence] &+= 1
         }
-        #expect(seen.dropFirst().allSatisfy { $0 == 1 }, "missing: \(seen.dropFirst().count { $0 == 0 }), duplicated: \(seen.dropFirst().count { $0 > 1 })")
+        #expect(
+            seen.dropFirst().allSatisfy { $0 == 1 },
+            "missing: \(seen.dropFirst().count { $0 == 0 }), duplicated: \(seen.dropFirst().count { $0 > 1 })")
     }
 
     @Test func timeRotationFollowsAManualClock() async throws {
@@ -266,9 +268,11 @@ import Testing
         try await sink.write([record("second hour")])
         try await sink.close()
         #expect(try String(contentsOf: target, encoding: .utf8) == "untouched\n")
-        let bumped = naming.archiveName(at: LogTimestamp(nanosecondsSinceEpoch: utc("2026-11-23T13:00:00Z").nanosecondsSinceEpoch + 1_000))
+        let bumped = naming.archiveName(
+            at: LogTimestamp(nanosecondsSinceEpoch: utc("2026-11-23T13:00:00Z").nanosecondsSinceEpoch + 1_000))
         #expect(try directoryListing(directory) == ["app.log", bumped, trap].sorted())
-        #expect(try String(contentsOf: directory.appendingPathComponent(bumped), encoding: .utf8).contains("first hour"))
+        #expect(
+            try String(contentsOf: directory.appendingPathComponent(bumped), encoding: .utf8).contains("first hour"))
     }
 
     @Test(arguments: [Durability.noSync, .flushEvery(.milliseconds(5)), .fsyncOnFlush, .fsyncEveryBatch])
@@ -277,9 +281,11 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("app.log").path
         let sink = try FileSink(
-            path: path, format: JSONFormat(includeSequence: true), rotation: RotationPolicy(trigger: .size(bytes: 4_096)),
+            path: path, format: JSONFormat(includeSequence: true),
+            rotation: RotationPolicy(trigger: .size(bytes: 4_096)),
             durability: durability)
-        let pipeline = try LogPipeline(sinks: [sink], level: .trace, levelEnvironmentVariable: nil, onInternalError: .ignore)
+        let pipeline = try LogPipeline(
+            sinks: [sink], level: .trace, levelEnvironmentVariable: nil, onInternalError: .ignore)
         let log = pipeline.logger(label: "durable")
         for i in 0..<1_000 {
             log.info("record \(i)")

@@ -99,7 +99,9 @@ func wholeJSONLines(_ data: Data) -> (lines: Int, ok: Bool, problem: String?) {
     for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast() {
         count += 1
         guard (try? JSONSerialization.jsonObject(with: Data(line))) is [String: Any] else {
-            return (count, false, "line \(count) is not a JSON object: \(String(decoding: line.prefix(200), as: UTF8.self))")
+            return (
+                count, false, "line \(count) is not a JSON object: \(String(decoding: line.prefix(200), as: UTF8.self))"
+            )
         }
     }
     return (count, true, nil)

@@ -168,7 +168,8 @@ private func at(_ seconds: Int64, plusNanoseconds nanoseconds: Int64 = 0) -> Log
 
     @Test func keepsTheNewestWithinTheByteBudget() {
         let entries = [archive(1, size: 400), archive(2, size: 400), archive(3, size: 300), archive(4, size: 10)]
-        let plan = RetentionPlanner.plan(entries: entries, naming: naming, retention: .bytes(1_000), compress: true, now: noon)
+        let plan = RetentionPlanner.plan(
+            entries: entries, naming: naming, retention: .bytes(1_000), compress: true, now: noon)
         #expect(plan.delete == [archive(4, size: 10).name, archive(3, size: 300).name])
     }
 
@@ -190,7 +191,8 @@ private func at(_ seconds: Int64, plusNanoseconds nanoseconds: Int64 = 0) -> Log
             RetentionPlanner.Entry(name: naming.name(at: interrupted, kind: .gzipTemporary), size: 10),
             RetentionPlanner.Entry(name: naming.name(at: fresh, kind: .plain), size: 1_000),
         ]
-        let plan = RetentionPlanner.plan(entries: entries, naming: naming, retention: .files(3), compress: true, now: noon)
+        let plan = RetentionPlanner.plan(
+            entries: entries, naming: naming, retention: .files(3), compress: true, now: noon)
         #expect(plan.delete.isEmpty)
         #expect(
             Set(plan.cleanUp)
@@ -199,7 +201,8 @@ private func at(_ seconds: Int64, plusNanoseconds nanoseconds: Int64 = 0) -> Log
         let uncompressed = RetentionPlanner.plan(
             entries: entries, naming: naming, retention: .files(3), compress: false, now: noon)
         #expect(uncompressed.compress.isEmpty)
-        let strict = RetentionPlanner.plan(entries: entries, naming: naming, retention: .files(1), compress: true, now: noon)
+        let strict = RetentionPlanner.plan(
+            entries: entries, naming: naming, retention: .files(1), compress: true, now: noon)
         #expect(
             Set(strict.delete)
                 == [
@@ -277,7 +280,9 @@ private func at(_ seconds: Int64, plusNanoseconds nanoseconds: Int64 = 0) -> Log
             pauses.append(clock.now.duration(to: until))
             clock.now = until
             #expect(machine.batchArrived(now: clock.now) == .attempt(probe: true))
-            #expect(machine.attemptFailed(now: clock.now, errno: ENOSPC) == .giveUp(circuitOpened: true), "no retries for a probe")
+            #expect(
+                machine.attemptFailed(now: clock.now, errno: ENOSPC) == .giveUp(circuitOpened: true),
+                "no retries for a probe")
         }
         #expect(pauses == [.seconds(1), .seconds(2), .seconds(3), .seconds(3)])
     }

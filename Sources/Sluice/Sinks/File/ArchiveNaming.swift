@@ -87,7 +87,9 @@ package struct ArchiveNaming: Sendable, Hashable {
             }
             return value
         }
-        let separators: [(Int, Character)] = [(4, "-"), (7, "-"), (10, "T"), (13, "-"), (16, "-"), (19, "."), (26, "Z")]
+        let separators: [(Int, Character)] = [
+            (4, "-"), (7, "-"), (10, "T"), (13, "-"), (16, "-"), (19, "."), (26, "Z"),
+        ]
         for (index, character) in separators where bytes[index] != character.asciiValue {
             return nil
         }

@@ -91,7 +91,9 @@ package final class FileWriteEngine {
                     stats.recordError("cannot cut '\(file.displayPath)' back after a failed batch")
                 }
                 await giveUp(records, from: progress.firstInFile)
-                let suffix = circuitOpened ? "; the circuit breaker is now open and batches are dropped until a probe succeeds" : ""
+                let suffix =
+                    circuitOpened
+                    ? "; the circuit breaker is now open and batches are dropped until a probe succeeds" : ""
                 throw SluiceError(.writeFailed, "\(error.message)\(suffix)", errno: error.errno)
             }
         }

@@ -47,7 +47,8 @@ package enum Gzip {
                 }
                 let produced = blockSize - Int(stream.avail_out)
                 if produced > 0 {
-                    let (_, error) = FileDescriptorIO.writeAll(output, UnsafeRawBufferPointer(start: outBuffer, count: produced))
+                    let (_, error) = FileDescriptorIO.writeAll(
+                        output, UnsafeRawBufferPointer(start: outBuffer, count: produced))
                     if let error {
                         return (error, "writing the compressed file failed")
                     }

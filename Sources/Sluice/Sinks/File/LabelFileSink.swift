@@ -237,7 +237,9 @@ public actor LabelFileSink: LogSink {
         if let file = files[fileName] {
             return file
         }
-        if files.count >= maxOpenFiles, let victim = lastUse.filter({ files[$0.key] != nil }).min(by: { $0.value < $1.value })?.key {
+        if files.count >= maxOpenFiles,
+            let victim = lastUse.filter({ files[$0.key] != nil }).min(by: { $0.value < $1.value })?.key
+        {
             closeFile(victim)
         }
         let schedule = RotationSchedule(trigger: trigger, utcOffset: utcOffset)

@@ -272,7 +272,8 @@ package final class LogFile {
             return .failed(
                 SluiceError(
                     .writeFailed,
-                    "cannot rotate '\(displayPath)' to '\(archive)': \(SluiceError.describe(errno: error))", errno: error))
+                    "cannot rotate '\(displayPath)' to '\(archive)': \(SluiceError.describe(errno: error))",
+                    errno: error))
         }
         lastArchiveTime = time
         let old = descriptor

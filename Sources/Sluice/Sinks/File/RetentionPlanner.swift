@@ -61,8 +61,9 @@ package enum RetentionPlanner {
             let (seconds, attoseconds) = age.components
             let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
             let span = nanoseconds.overflow ? Int64.max : nanoseconds.partialValue &+ attoseconds / 1_000_000_000
-            return LogTimestamp(nanosecondsSinceEpoch: now.nanosecondsSinceEpoch.subtractingReportingOverflow(span).overflow
-                ? .min : now.nanosecondsSinceEpoch - span)
+            return LogTimestamp(
+                nanosecondsSinceEpoch: now.nanosecondsSinceEpoch.subtractingReportingOverflow(span).overflow
+                    ? .min : now.nanosecondsSinceEpoch - span)
         }
 
         var plan = Plan()
