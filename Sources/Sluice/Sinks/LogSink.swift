@@ -43,10 +43,10 @@ public protocol LogSink: Sendable {
     func flush() async throws
 
     /// Reopens whatever the sink writes to, for example a file `logrotate` just moved. Called in
-    /// order with the batches when someone calls ``LogPipeline/reopenFiles()``. The default does
+    /// order with the batches when someone calls ``LogPipeline/reopenFiles(timeout:)``. The default does
     /// nothing.
     ///
-    /// - Throws: Any error; it is reported and ``LogPipeline/reopenFiles()`` names the sink.
+    /// - Throws: Any error; it is reported and ``LogPipeline/reopenFiles(timeout:)`` names the sink.
     func reopen() async throws
 
     /// Releases the sink's resources. Called once, after a final ``flush()``, at shutdown.

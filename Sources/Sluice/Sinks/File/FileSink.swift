@@ -35,7 +35,7 @@ import Darwin
 /// **Moved or truncated files.** Before each batch the sink checks that the path still leads to the
 /// file it has open; after `mv` (for example by `logrotate`) or deletion it opens a new file at the
 /// path, and after truncation (`copytruncate`) it keeps appending at the new end. Call
-/// ``LogPipeline/reopenFiles()`` (for example on `SIGHUP`) to reopen unconditionally.
+/// ``LogPipeline/reopenFiles(timeout:)`` (for example on `SIGHUP`) to reopen unconditionally.
 ///
 /// **Failures** (``FailurePolicy``): transient errors such as `ENOSPC` are retried with jittered
 /// exponential backoff; after repeated failures a circuit breaker stops touching the disk until a
@@ -216,7 +216,7 @@ public actor FileSink: LogSink {
     }
 
     /// Closes the file and opens the path again (after `logrotate` moved it, say). Called by
-    /// ``LogPipeline/reopenFiles()`` in order with the batches.
+    /// ``LogPipeline/reopenFiles(timeout:)`` in order with the batches.
     public func reopen() async throws(SluiceError) {
         guard !closed else { return }
         if let error = engine.sync(file) {

@@ -51,7 +51,7 @@ public struct FileSinkStats: Sendable, Hashable, CustomStringConvertible {
             "bytes=\(bytesWritten) lines=\(linesWritten) rotations=\(rotations) compressions=\(compressions)"
         text += " deleted=\(archivesDeleted) reopens=\(reopens) writeErrors=\(writeErrors)"
         text += " givenUp=\(recordsGivenUp) circuit=\(circuitState)"
-        text += " meanWrite=\(meanWriteLatency) meanFlush=\(meanFlushLatency)"
+        text += " meanWrite=\(meanWriteLatency.readable) meanFlush=\(meanFlushLatency.readable)"
         if let lastError {
             text += " lastError=\"\(lastError)\""
         }
