@@ -40,6 +40,7 @@ private let fastFailure = FailurePolicy(
         #expect(stats.recordsGivenUp == 1_000)
         #expect(stats.fallbackRecords == 1_000)
         #expect(stats.lastError?.contains("ENOSPC") == true)
+        #expect(stats.linesWritten == 0 && stats.bytesWritten == 0)
     }
 
     @Test func anOpenCircuitDropsWithoutTouchingTheDiskUntilTheProbe() async throws {
@@ -120,6 +121,8 @@ private let fastFailure = FailurePolicy(
         let final = wholeJSONLines(content)
         #expect(final.ok, "\(final.problem ?? "")")
         #expect(final.lines == report.stats.written, "every line in the file was counted as written, no more")
+        #expect(file.stats.linesWritten == final.lines, "the sink's own counters follow the file")
+        #expect(file.stats.bytesWritten == content.count)
         let sequences = sequenceNumbers(in: content)
         #expect(Set(sequences).count == sequences.count, "no record written twice")
         #expect(String(decoding: content, as: UTF8.self).contains("\"message\":\"after 99\""))

@@ -87,8 +87,18 @@ package final class FileWriteEngine {
             case .retry(let delay):
                 try? await Task.sleep(for: delay)
             case .giveUp(let circuitOpened):
-                if let offset = progress.offset, !file.truncate(to: offset) {
-                    stats.recordError("cannot cut '\(file.displayPath)' back after a failed batch")
+                if let offset = progress.offset, offset < file.size {
+                    let removedBytes = Int(file.size - offset)
+                    let removedLines = progress.next - progress.firstInFile
+                    if file.truncate(to: offset) {
+                        // Those lines are gone again: the counters follow the file.
+                        stats.update { stats in
+                            stats.bytesWritten -= removedBytes
+                            stats.linesWritten -= removedLines
+                        }
+                    } else {
+                        stats.recordError("cannot cut '\(file.displayPath)' back after a failed batch")
+                    }
                 }
                 await giveUp(records, from: progress.firstInFile)
                 let suffix =

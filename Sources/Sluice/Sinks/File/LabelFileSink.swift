@@ -218,8 +218,18 @@ public actor LabelFileSink: LogSink {
         var firstError: SluiceError?
         for fileName in order {
             guard let group = groups[fileName] else { continue }
+            let file: LogFile
             do {
-                let file = try openFile(fileName)
+                file = try openFile(fileName)
+            } catch {
+                recorder.update { stats in
+                    stats.recordsGivenUp += group.count
+                    stats.lastError = error.message
+                }
+                firstError = firstError ?? error
+                continue
+            }
+            do {
                 try await engine.write(group, to: file)
             } catch {
                 firstError = firstError ?? error
