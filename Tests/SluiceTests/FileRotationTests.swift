@@ -227,24 +227,6 @@ import Testing
         #expect(sink.stats.compressions == 1)
     }
 
-    @Test func archivesAndNewFilesGetTheModeWhateverTheUmask() async throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let previous = umask(0)
-        defer { umask(previous) }
-        let path = directory.appendingPathComponent("app.log").path
-        let sink = try FileSink(
-            path: path, format: .logfmt,
-            rotation: RotationPolicy(trigger: .size(bytes: 100), compression: .gzip))
-        try await sink.write((0..<5).map { record("a line long enough to rotate \($0)") })
-        try await sink.close()
-        let names = try directoryListing(directory)
-        #expect(names.count >= 3)
-        for name in names {
-            #expect(fileMode(directory.appendingPathComponent(name).path) == 0o640, "\(name)")
-        }
-    }
-
     @Test func aSymlinkAtTheArchiveNameIsNeitherFollowedNorReplaced() async throws {
         let directory = try temporaryDirectory()
         let outside = try temporaryDirectory()
@@ -299,5 +281,26 @@ import Testing
         }
         #expect(sequences.sorted() == Array(1...1_000))
         #expect(sink.stats.meanFlushLatency >= .zero && sink.stats.batchesWritten > 0)
+    }
+}
+
+/// In the serialized `FileSinkTests` suite, with the other test that changes the process's umask.
+extension FileSinkTests {
+    @Test func archivesAndNewFilesGetTheModeWhateverTheUmask() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let previous = umask(0)
+        defer { umask(previous) }
+        let path = directory.appendingPathComponent("app.log").path
+        let sink = try FileSink(
+            path: path, format: .logfmt,
+            rotation: RotationPolicy(trigger: .size(bytes: 100), compression: .gzip))
+        try await sink.write((0..<5).map { record("a line long enough to rotate \($0)") })
+        try await sink.close()
+        let names = try directoryListing(directory)
+        #expect(names.count >= 3)
+        for name in names {
+            #expect(fileMode(directory.appendingPathComponent(name).path) == 0o640, "\(name)")
+        }
     }
 }
