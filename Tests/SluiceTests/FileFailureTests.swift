@@ -159,23 +159,25 @@ private let fastFailure = FailurePolicy(
         let moved = path + ".1"
         let (pipeline, file) = try makePipeline(path)
         let log = pipeline.logger(label: "mv")
-        for i in 0..<10_000 {
+        for i in 0..<5_000 {  // fewer than the queue holds: this task never waits under .block
             log.info("early \(i)")
         }
         #expect(await pipeline.flush(timeout: .seconds(30)) == .completed)
         let producer = Task {
-            for i in 0..<40_000 {
-                log.info("late \(i)")
+            await onDedicatedThreads(1) { _ in
+                for i in 0..<40_000 {
+                    log.info("late \(i)")
+                }
             }
         }
         #expect(rename(path, moved) == 0, "mv while records are flowing")
         await producer.value
         let report = await pipeline.shutdown(timeout: .seconds(60))
-        #expect(report.stats.written == 50_000)
+        #expect(report.stats.written == 45_000)
         let before = sequenceNumbers(in: try Data(contentsOf: URL(fileURLWithPath: moved)))
         let after = sequenceNumbers(in: try Data(contentsOf: URL(fileURLWithPath: path)))
-        #expect(before.count >= 10_000 && !after.isEmpty)
-        #expect((before + after).sorted() == Array(1...50_000))
+        #expect(before.count >= 5_000 && !after.isEmpty)
+        #expect((before + after).sorted() == Array(1...45_000))
         #expect(file.stats.reopens >= 1)
         #expect(fileMode(path) == 0o640)
     }

@@ -22,13 +22,9 @@ import Testing
         let log = pipeline.logger(label: "load")
         let producers = 4
         let perProducer = 50_000
-        await withTaskGroup(of: Void.self) { group in
-            for producer in 0..<producers {
-                group.addTask {
-                    for i in 0..<perProducer {
-                        log.info("record", metadata: ["producer": .integer(producer), "i": .integer(i)])
-                    }
-                }
+        await onDedicatedThreads(producers) { producer in
+            for i in 0..<perProducer {
+                log.info("record", metadata: ["producer": .integer(producer), "i": .integer(i)])
             }
         }
         let report = await pipeline.shutdown(timeout: .seconds(120))

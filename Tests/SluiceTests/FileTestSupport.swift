@@ -120,3 +120,21 @@ func record(_ message: String, label: String = "test", sequence: UInt64 = 0, at 
     record.sequence = sequence
     return record
 }
+
+/// Runs `body(index)` on `count` threads of their own and waits for all of them. Heavy producers
+/// under the `block` policy park their thread; on plain threads they leave Swift's cooperative pool
+/// free for the other tests running at the same time.
+func onDedicatedThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) async {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let group = DispatchGroup()
+        for index in 0..<count {
+            group.enter()
+            let thread = Thread {
+                body(index)
+                group.leave()
+            }
+            thread.start()
+        }
+        group.notify(queue: .global()) { continuation.resume() }
+    }
+}
