@@ -67,13 +67,13 @@ private let fastFailure = FailurePolicy(
     func aFullTmpfsDropsCleanlyAndRecoversOnceSpaceIsFreed() async throws {
         let mountPoint = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: mountPoint) }
-        let mounted = try runProgram(
+        let mounted = try await runProgram(
             "/usr/bin/env", ["mount", "-t", "tmpfs", "-o", "size=256k,mode=0755", "tmpfs", mountPoint.path])
         guard mounted.status == 0 else {
             print("skipping the tmpfs test: mount -t tmpfs failed (status \(mounted.status)); it needs CAP_SYS_ADMIN")
             return
         }
-        defer { _ = try? runProgram("/usr/bin/env", ["umount", "-l", mountPoint.path]) }
+        defer { _ = try? runProgramBlocking("/usr/bin/env", ["umount", "-l", mountPoint.path]) }
         let path = mountPoint.appendingPathComponent("app.log").path
         let errors = ErrorCollector()
         let file = try FileSink(path: path, format: JSONFormat(includeSequence: true), failure: fastFailure)
@@ -150,36 +150,6 @@ private let fastFailure = FailurePolicy(
             sinks: [file], level: .trace, levelEnvironmentVariable: nil,
             queue: QueueOptions(capacity: 8_192, overflow: .block), onInternalError: .ignore)
         return (pipeline, file)
-    }
-
-    @Test func anExternalMoveMidStreamLosesNothing() async throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("app.log").path
-        let moved = path + ".1"
-        let (pipeline, file) = try makePipeline(path)
-        let log = pipeline.logger(label: "mv")
-        for i in 0..<5_000 {  // fewer than the queue holds: this task never waits under .block
-            log.info("early \(i)")
-        }
-        #expect(await pipeline.flush(timeout: .seconds(30)) == .completed)
-        let producer = Task {
-            await onDedicatedThreads(1) { _ in
-                for i in 0..<40_000 {
-                    log.info("late \(i)")
-                }
-            }
-        }
-        #expect(rename(path, moved) == 0, "mv while records are flowing")
-        await producer.value
-        let report = await pipeline.shutdown(timeout: .seconds(60))
-        #expect(report.stats.written == 45_000)
-        let before = sequenceNumbers(in: try Data(contentsOf: URL(fileURLWithPath: moved)))
-        let after = sequenceNumbers(in: try Data(contentsOf: URL(fileURLWithPath: path)))
-        #expect(before.count >= 5_000 && !after.isEmpty)
-        #expect((before + after).sorted() == Array(1...45_000))
-        #expect(file.stats.reopens >= 1)
-        #expect(fileMode(path) == 0o640)
     }
 
     @Test func copyTruncateKeepsAppendingAtTheNewEnd() async throws {
@@ -327,11 +297,43 @@ private let fastFailure = FailurePolicy(
                 .split(separator: "\n").count
             for name in try directoryListing(directory) where name.hasPrefix("\(label).") && name.hasSuffix(".gz") {
                 let path = directory.appendingPathComponent(name).path
-                #expect(try gzipTestPasses(path))
-                lines += String(decoding: try gunzip(path), as: UTF8.self).split(separator: "\n").count
+                #expect(try await gzipTestPasses(path))
+                lines += String(decoding: try await gunzip(path), as: UTF8.self).split(separator: "\n").count
             }
             #expect(lines == 12, "label \(label)")
         }
         #expect(sink.stats.rotations > 3)
+    }
+}
+
+extension HeavyFileTests {
+    @Test func anExternalMoveMidStreamLosesNothing() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("app.log").path
+        let moved = path + ".1"
+        let (pipeline, file) = try FileLogrotateTests().makePipeline(path)
+        let log = pipeline.logger(label: "mv")
+        for i in 0..<5_000 {  // fewer than the queue holds: this task never waits under .block
+            log.info("early \(i)")
+        }
+        #expect(await pipeline.flush(timeout: .seconds(30)) == .completed)
+        let producer = Task {
+            await onDedicatedThreads(1) { _ in
+                for i in 0..<40_000 {
+                    log.info("late \(i)")
+                }
+            }
+        }
+        #expect(rename(path, moved) == 0, "mv while records are flowing")
+        await producer.value
+        let report = await pipeline.shutdown(timeout: .seconds(60))
+        #expect(report.stats.written == 45_000)
+        let before = sequenceNumbers(in: try Data(contentsOf: URL(fileURLWithPath: moved)))
+        let after = sequenceNumbers(in: try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(before.count >= 5_000 && !after.isEmpty)
+        #expect((before + after).sorted() == Array(1...45_000))
+        #expect(file.stats.reopens >= 1)
+        #expect(fileMode(path) == 0o640)
     }
 }

@@ -31,9 +31,22 @@ func utc(_ text: String) -> LogTimestamp {
     return time
 }
 
-/// Runs a program and returns its exit status and standard output.
+/// Runs blocking work (waiting for a child process, scanning megabytes) on a thread of its own, so
+/// it never occupies a thread of Swift's cooperative pool that other tests running at the same time
+/// need.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+/// Runs a program (off the cooperative pool) and returns its exit status and standard output.
 @discardableResult
-func runProgram(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: Data) {
+func runProgram(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: Data) {
+    try await offThePool { try runProgramBlocking(executable, arguments) }
+}
+
+func runProgramBlocking(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: Data) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -47,15 +60,15 @@ func runProgram(_ executable: String, _ arguments: [String]) throws -> (status: 
 }
 
 /// Decompresses a gzip file with the system's `gzip`, an implementation independent of ours.
-func gunzip(_ path: String) throws -> Data {
-    let (status, data) = try runProgram("/usr/bin/env", ["gzip", "-dc", path])
+func gunzip(_ path: String) async throws -> Data {
+    let (status, data) = try await runProgram("/usr/bin/env", ["gzip", "-dc", path])
     guard status == 0 else { throw SluiceError(.sinkFailed, "gzip -dc \(path) exited with \(status)") }
     return data
 }
 
 /// Whether `gzip -t` accepts the file.
-func gzipTestPasses(_ path: String) throws -> Bool {
-    try runProgram("/usr/bin/env", ["gzip", "-t", path]).status == 0
+func gzipTestPasses(_ path: String) async throws -> Bool {
+    try await runProgram("/usr/bin/env", ["gzip", "-t", path]).status == 0
 }
 
 func directoryListing(_ directory: URL) throws -> [String] {
