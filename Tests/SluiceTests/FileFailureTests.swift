@@ -337,3 +337,31 @@ extension HeavyFileTests {
         #expect(fileMode(path) == 0o640)
     }
 }
+
+/// A sink whose reopen always fails.
+actor ReopenFailingSink: LogSink {
+    nonisolated let name = "reopen-fails"
+    nonisolated let level = LogLevel.trace
+
+    func write(_ records: [LogRecord]) async {}
+
+    func reopen() async throws {
+        throw SluiceError(.sinkFailed, "cannot reopen")
+    }
+}
+
+extension FileLogrotateTests {
+    @Test func aFailedReopenIsReportedAndNamed() async throws {
+        let errors = ErrorCollector()
+        let memory = MemorySink()
+        let pipeline = try LogPipeline(
+            sinks: [ReopenFailingSink(), memory], level: .trace, levelEnvironmentVariable: nil,
+            onInternalError: errors.handler)
+        pipeline.logger(label: "r").info("before")
+        #expect(await pipeline.reopenFiles() == .failed(sinks: ["reopen-fails"]))
+        #expect(memory.records.count == 1, "the reopen marker rode behind the record")
+        #expect(errors.all.map(\.kind) == [.reopenFailed])
+        await pipeline.shutdown()
+        #expect(await pipeline.reopenFiles() == .completed, "after shutdown it returns at once")
+    }
+}
