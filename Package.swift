@@ -11,10 +11,18 @@ let package = Package(
         .executable(name: "sluice-demo", targets: ["SluiceDemo"]),
     ],
     targets: [
-        .target(name: "Sluice"),
+        // zlib from the operating system (not a package): `apt-get install zlib1g-dev` on Debian/Ubuntu.
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"]), .yum(["zlib-devel"]), .brew(["zlib"])]
+        ),
+        .target(name: "Sluice", dependencies: ["CZlib"]),
         .target(name: "SluiceTesting", dependencies: ["Sluice"]),
         .executableTarget(name: "SluiceDemo", dependencies: ["Sluice"], path: "Examples/Demo"),
-        .testTarget(name: "SluiceTests", dependencies: ["Sluice", "SluiceTesting"]),
+        // A heavy writer the tests start as a child process and kill with SIGKILL.
+        .executableTarget(name: "SluiceCrashWriter", dependencies: ["Sluice"], path: "Tests/Fixtures/CrashWriter"),
+        .testTarget(name: "SluiceTests", dependencies: ["Sluice", "SluiceTesting", "SluiceCrashWriter"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,9 +2,10 @@
 //
 // Concurrent workers handle "requests", each inside a task-local log context carrying its request id,
 // and log at mixed levels: info and above to the console (text), debug and above to logs/demo.log
-// (JSON Lines). At the end, or on Ctrl-C, the pipeline shuts down cleanly and the stats are printed.
+// (JSON Lines, rotated by size or daily, the last 5 archives kept gzipped). At the end, or on Ctrl-C,
+// the pipeline shuts down cleanly and the stats are printed. SIGHUP reopens the log file (logrotate).
 //
-//     swift run sluice-demo [--requests N] [--workers N] [--log-file PATH]
+//     swift run sluice-demo [--requests N] [--workers N] [--log-file PATH] [--rotate-bytes N]
 
 import Dispatch
 import Foundation
@@ -14,6 +15,7 @@ struct Options {
     var requests = 600
     var workers = 8
     var logFile = "logs/demo.log"
+    var rotateBytes = 1 << 20
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -22,9 +24,11 @@ struct Options {
             case "--requests": requests = iterator.next().flatMap(Int.init) ?? requests
             case "--workers": workers = iterator.next().flatMap(Int.init) ?? workers
             case "--log-file": logFile = iterator.next() ?? logFile
+            case "--rotate-bytes": rotateBytes = iterator.next().flatMap(Int.init) ?? rotateBytes
             default:
                 FileHandle.standardError.write(
-                    Data("usage: sluice-demo [--requests N] [--workers N] [--log-file PATH]\n".utf8))
+                    Data(
+                        "usage: sluice-demo [--requests N] [--workers N] [--log-file PATH] [--rotate-bytes N]\n".utf8))
                 exit(2)
             }
         }
@@ -34,12 +38,22 @@ struct Options {
 let options = Options(arguments: CommandLine.arguments)
 
 let pipeline: LogPipeline
+let file: FileSink
 do {
+    file = try FileSink(
+        path: options.logFile,
+        level: .debug,
+        format: JSONFormat(includeSource: true),
+        rotation: RotationPolicy(
+            trigger: .size(bytes: options.rotateBytes).or(.daily),
+            keep: .files(5),
+            compression: .gzip
+        ),
+        durability: .flushEvery(.milliseconds(100)),
+        fallback: ConsoleSink(level: .warning, format: .json, stderrLevel: .trace, name: "fallback")
+    )
     pipeline = try LogPipeline(
-        sinks: [
-            ConsoleSink(level: .info, format: .text),
-            FileSink(path: options.logFile, level: .debug, format: JSONFormat(includeSource: true)),
-        ],
+        sinks: [ConsoleSink(level: .info, format: .text), file],
         level: .debug,
         batching: BatchingOptions(maxRecords: 512, maxDelay: .milliseconds(50)),
         queue: QueueOptions(capacity: 65_536, overflow: .dropOldest)
@@ -118,9 +132,16 @@ let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global()
 interrupt.setEventHandler { @Sendable in workload.cancel() }
 interrupt.resume()
 
+// `kill -HUP` (as logrotate's postrotate does) reopens the log file.
+signal(SIGHUP, SIG_IGN)
+let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+hangup.setEventHandler { @Sendable in Task { await pipeline.reopenFiles() } }
+hangup.resume()
+
 await workload.value
 let report = await pipeline.shutdown(timeout: .seconds(5))
 print("")
 print(report)
-print("JSON log (debug and above): \(options.logFile)")
+print("log file: \(file.stats)")
+print("JSON log (debug and above): \(options.logFile), rotated every \(options.rotateBytes) bytes or daily")
 exit(report.timedOut ? 1 : 0)

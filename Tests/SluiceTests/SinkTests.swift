@@ -25,6 +25,8 @@ func makePipe() -> (read: Int32, write: Int32) {
 func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-tests-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    // A test that sets umask 000 may run at the same time; file sinks refuse world-writable directories.
+    chmod(url.path, 0o755)
     return url
 }
 
@@ -195,9 +197,11 @@ func temporaryDirectory() throws -> URL {
         defer { try? FileManager.default.removeItem(at: directory) }
         let regularFile = directory.appendingPathComponent("plain")
         try "x".write(to: regularFile, atomically: false, encoding: .utf8)
+        let subdirectory = directory.appendingPathComponent("subdirectory")
+        try FileManager.default.createDirectory(at: subdirectory, withIntermediateDirectories: false)
         let cases: [(path: String, phrase: String)] = [
             (regularFile.path + "/sub/app.log", "a file with that name exists"),
-            (directory.path, "EISDIR"),
+            (subdirectory.path, "EISDIR"),
             ("", "path is empty"),
         ]
         for (path, phrase) in cases {

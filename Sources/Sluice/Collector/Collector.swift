@@ -67,15 +67,22 @@ package actor Collector {
             tickTimer = nil
             await perform(batching.tick(pending: core.pendingCount, now: .now))
         case .flush(let barrier):
-            await perform(batching.flushRequested(pending: core.pendingCount))
-            for driver in drivers where driver.inbox.enqueueControl(.flush(barrier)) != .accepted {
-                // Abandoned at the shutdown deadline: there is nothing left to flush for this sink.
-                barrier.sinkFinished(driver.index, succeeded: true)
-            }
+            await passBarrier(.flush(barrier), barrier)
+        case .reopen(let barrier):
+            await passBarrier(.reopen(barrier), barrier)
         case .shutdown(let deadline):
             shutdownDeadline = deadline
             cancelTick()
             await perform(batching.shutdownRequested(pending: core.pendingCount))
+        }
+    }
+
+    /// Delivers everything queued, then puts `marker` in every sink's inbox behind those batches.
+    private func passBarrier(_ marker: SinkInbox.Item, _ barrier: FlushBarrier) async {
+        await perform(batching.flushRequested(pending: core.pendingCount))
+        for driver in drivers where driver.inbox.enqueueControl(marker) != .accepted {
+            // Abandoned at the shutdown deadline: there is nothing left to do for this sink.
+            barrier.sinkFinished(driver.index, succeeded: true)
         }
     }
 

@@ -10,6 +10,8 @@ package enum CollectorEvent: Sendable {
     case tick
     /// Deliver everything queued, then pass this barrier through every sink.
     case flush(FlushBarrier)
+    /// Deliver everything queued, then ask every sink to reopen its files behind it.
+    case reopen(FlushBarrier)
     /// Stop batching, drain everything, then close the sinks.
     case shutdown(deadline: ContinuousClock.Instant)
 }

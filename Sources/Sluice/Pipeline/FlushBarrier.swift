@@ -1,6 +1,6 @@
-/// A flush in progress: it rides the collector's event stream behind every record logged before it,
-/// then one marker per sink rides each inbox behind that sink's batches. It completes when every
-/// sink has passed its marker and flushed.
+/// A flush (or a reopen of the sinks' files) in progress: it rides the collector's event stream
+/// behind every record logged before it, then one marker per sink rides each inbox behind that
+/// sink's batches. It completes when every sink has passed its marker and flushed (or reopened).
 package final class FlushBarrier: Sendable {
     private struct State {
         var pending: Set<Int>

@@ -18,6 +18,8 @@ public struct InternalError: Error, Sendable, CustomStringConvertible {
         public static let writeFailed = Kind(name: "write failed")
         /// A sink's `flush` threw.
         public static let flushFailed = Kind(name: "flush failed")
+        /// A sink's `reopen` threw (during ``LogPipeline/reopenFiles(timeout:)``).
+        public static let reopenFailed = Kind(name: "reopen failed")
         /// A sink's `close` threw.
         public static let closeFailed = Kind(name: "close failed")
         /// A sink's inbox stayed full past the stall timeout; batches are dropped for it until it

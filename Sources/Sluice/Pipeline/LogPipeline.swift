@@ -221,7 +221,38 @@ public final class LogPipeline: Sendable {
         await flush(deadline: ContinuousClock.now.advanced(by: timeout))
     }
 
+    // MARK: Reopen
+
+    /// Asks every sink to reopen its files, in order behind every record logged before the call, and
+    /// waits until they have. Call it when `logrotate` (or another tool) moved the log files, for
+    /// example from a `SIGHUP` handler:
+    ///
+    /// ```swift
+    /// signal(SIGHUP, SIG_IGN)
+    /// let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+    /// hangup.setEventHandler { Task { await pipeline.reopenFiles() } }
+    /// hangup.resume()
+    /// ```
+    ///
+    /// Records logged before the call go to the old file; records logged after it to the new one.
+    /// ``FileSink`` also notices a moved or truncated file by itself before each batch, so this is
+    /// needed only to switch files at a precise moment. Sinks without files ignore it.
+    ///
+    /// - Parameter timeout: The longest to wait; default 5 seconds.
+    /// - Returns: ``FlushResult/completed``, ``FlushResult/failed(sinks:)`` naming the sinks whose
+    ///   reopen threw (the error went to `onInternalError`), or how it ended otherwise.
+    @discardableResult
+    public func reopenFiles(timeout: Duration = .seconds(5)) async -> FlushResult {
+        await passBarrier(reopen: true, deadline: ContinuousClock.now.advanced(by: timeout))
+    }
+
     private func flush(deadline: ContinuousClock.Instant?) async -> FlushResult {
+        await passBarrier(reopen: false, deadline: deadline)
+    }
+
+    /// Sends a flush or reopen barrier through the collector and every sink's inbox, and waits for
+    /// it (or the deadline).
+    private func passBarrier(reopen: Bool, deadline: ContinuousClock.Instant?) async -> FlushResult {
         let barrier = FlushBarrier(sinkNames: sinkNames)
         let key = ObjectIdentifier(barrier)
         let registered = barriers.withLock { registry in
@@ -233,7 +264,7 @@ public final class LogPipeline: Sendable {
             return shutdownReport.value?.timedOut == true
                 ? .timedOut(pendingSinks: shutdownReport.value?.unfinishedSinks ?? []) : .completed
         }
-        events.yield(.flush(barrier))
+        events.yield(reopen ? .reopen(barrier) : .flush(barrier))
         let timer = deadline.map { deadline in
             collectorExecutor.schedule(at: deadline) {
                 barrier.promise.fulfill(.timedOut(pendingSinks: barrier.pendingSinkNames))
@@ -244,7 +275,7 @@ public final class LogPipeline: Sendable {
             collectorExecutor.cancel(timer)
         }
         barriers.withLock { _ = $0.active.removeValue(forKey: key) }
-        if result == .completed {
+        if result == .completed && !reopen {
             core.flushCompleted()
         }
         return result

@@ -42,6 +42,13 @@ public protocol LogSink: Sendable {
     /// - Throws: Any error; the flush then reports ``FlushResult/failed(sinks:)``.
     func flush() async throws
 
+    /// Reopens whatever the sink writes to, for example a file `logrotate` just moved. Called in
+    /// order with the batches when someone calls ``LogPipeline/reopenFiles(timeout:)``. The default does
+    /// nothing.
+    ///
+    /// - Throws: Any error; it is reported and ``LogPipeline/reopenFiles(timeout:)`` names the sink.
+    func reopen() async throws
+
     /// Releases the sink's resources. Called once, after a final ``flush()``, at shutdown.
     /// The default does nothing.
     ///
@@ -56,6 +63,7 @@ public protocol LogSink: Sendable {
 extension LogSink {
     public var name: String { String(describing: Self.self) }
     public func flush() async throws {}
+    public func reopen() async throws {}
     public func close() async throws {}
     public var bytesWritten: Int? { nil }
 }

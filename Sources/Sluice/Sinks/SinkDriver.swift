@@ -59,6 +59,17 @@ package final class SinkDriver: Sendable {
             case .flush(let barrier):
                 let succeeded = await flushSink()
                 barrier.sinkFinished(index, succeeded: succeeded)
+            case .reopen(let barrier):
+                core.sinkOperationStarted(index)
+                do {
+                    try await sink.reopen()
+                    core.sinkOperationFinished(index, error: nil, isWrite: false)
+                    barrier.sinkFinished(index, succeeded: true)
+                } catch {
+                    core.sinkOperationFinished(index, error: error, isWrite: false)
+                    report(.reopenFailed, "\(error)", error)
+                    barrier.sinkFinished(index, succeeded: false)
+                }
             case .close:
                 _ = await flushSink()
                 core.sinkOperationStarted(index)

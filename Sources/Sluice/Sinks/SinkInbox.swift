@@ -1,10 +1,11 @@
 /// One sink's bounded inbox: the collector puts batches and control markers in, the sink's driver
-/// takes them out in order. Batches count against the capacity; flush and close markers never do,
-/// so they are never refused.
+/// takes them out in order. Batches count against the capacity; flush, reopen and close markers never
+/// do, so they are never refused.
 package final class SinkInbox: Sendable {
     package enum Item: Sendable {
         case batch(id: UInt64, records: [LogRecord])
         case flush(FlushBarrier)
+        case reopen(FlushBarrier)
         case close
     }
 
@@ -53,7 +54,7 @@ package final class SinkInbox: Sendable {
         deliver(.batch(id: id, records: records), countsAgainstCapacity: true)
     }
 
-    /// Adds a flush or close marker (never refused unless abandoned).
+    /// Adds a flush, reopen or close marker (never refused unless abandoned).
     @discardableResult
     package func enqueueControl(_ item: Item) -> OfferResult {
         deliver(item, countsAgainstCapacity: false)

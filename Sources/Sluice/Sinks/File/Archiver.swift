@@ -1,0 +1,202 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Compresses rotated files and applies retention, one job at a time, on a thread of its own: never
+/// on the write path and never on Swift's cooperative pool.
+///
+/// Each job is a sweep of one naming scheme's archives: delete what retention no longer keeps, clean
+/// up leftovers of an interrupted compression, compress what is still uncompressed, then apply
+/// retention again (compressed sizes count for the byte limit). Running every sweep on the one
+/// thread means retention and compression never work on the same file at the same time.
+package final class Archiver: Sendable {
+    private struct State {
+        var pending: [ArchiveNaming] = []
+        var running = false
+        var idleWaiters: [Promise<Void>] = []
+    }
+
+    private let executor: ThreadExecutor
+    private let directory: LogDirectory
+    private let retention: RetentionPolicy
+    private let gzipLevel: Int32?
+    private let mode: mode_t
+    private let clock: WallClock
+    private let stats: FileSinkStatsRecorder
+    private let state = LockedValue(State())
+
+    package init(
+        name: String,
+        directory: LogDirectory,
+        rotation: RotationPolicy,
+        mode: mode_t,
+        clock: WallClock,
+        stats: FileSinkStatsRecorder
+    ) {
+        executor = ThreadExecutor(name: "sluice-archive-\(name)")
+        self.directory = directory
+        retention = rotation.keep
+        gzipLevel = rotation.compression.gzipLevel
+        self.mode = mode
+        self.clock = clock
+        self.stats = stats
+    }
+
+    /// The archiver's thread, also used for the sink's timers.
+    package var timers: ThreadExecutor { executor }
+
+    /// Queues a sweep of `naming`'s archives (a sweep already queued for it covers this one too).
+    package func sweep(_ naming: ArchiveNaming) {
+        let start: Bool = state.withLock { state in
+            if !state.pending.contains(naming) {
+                state.pending.append(naming)
+            }
+            guard !state.running else { return false }
+            state.running = true
+            return true
+        }
+        if start {
+            executor.schedule(at: .now) { [self] in drain() }
+        }
+    }
+
+    /// Waits until every queued sweep has finished.
+    package func waitUntilIdle() async {
+        let promise = Promise<Void>()
+        let idle = state.withLock { state in
+            if !state.running && state.pending.isEmpty {
+                return true
+            }
+            state.idleWaiters.append(promise)
+            return false
+        }
+        if !idle {
+            await promise.wait()
+        }
+    }
+
+    /// Lets the thread end once its work is done.
+    package func stop() {
+        executor.stop()
+    }
+
+    private func drain() {
+        while true {
+            let next: ArchiveNaming? = state.withLock { state in
+                guard !state.pending.isEmpty else {
+                    state.running = false
+                    return nil
+                }
+                return state.pending.removeFirst()
+            }
+            guard let naming = next else { break }
+            run(naming)
+        }
+        let waiters: [Promise<Void>] = state.withLock { state in
+            guard !state.running else { return [] }
+            defer { state.idleWaiters = [] }
+            return state.idleWaiters
+        }
+        for waiter in waiters {
+            waiter.fulfill(())
+        }
+    }
+
+    private func run(_ naming: ArchiveNaming) {
+        applyRetention(naming, cleanUp: true)
+        guard gzipLevel != nil else { return }
+        let plan = currentPlan(naming)
+        guard !plan.compress.isEmpty else { return }
+        for name in plan.compress {
+            compress(name)
+        }
+        applyRetention(naming, cleanUp: false)
+    }
+
+    private func currentPlan(_ naming: ArchiveNaming) -> RetentionPlanner.Plan {
+        let (entries, error) = directory.listRegularFiles()
+        if let error {
+            fail("cannot list '\(directory.path)' to apply retention: \(SluiceError.describe(errno: error))")
+        }
+        return RetentionPlanner.plan(
+            entries: entries, naming: naming, retention: retention, compress: gzipLevel != nil, now: clock.now())
+    }
+
+    private func applyRetention(_ naming: ArchiveNaming, cleanUp: Bool) {
+        let plan = currentPlan(naming)
+        var deleted = 0
+        for name in plan.delete {
+            if let error = directory.remove(name) {
+                fail("cannot delete old archive '\(directory.display(name))': \(SluiceError.describe(errno: error))")
+            } else if !name.hasSuffix(".gz.tmp") {
+                deleted += 1
+            }
+        }
+        if cleanUp {
+            for name in plan.cleanUp {
+                if let error = directory.remove(name) {
+                    fail("cannot remove leftover '\(directory.display(name))': \(SluiceError.describe(errno: error))")
+                }
+            }
+        }
+        if deleted > 0 {
+            stats.update { $0.archivesDeleted += deleted }
+        }
+        if !plan.delete.isEmpty || (cleanUp && !plan.cleanUp.isEmpty) {
+            directory.sync()
+        }
+    }
+
+    /// `name` → `name.gz.tmp` (synced) → renamed to `name.gz` → `name` deleted. At no point is there
+    /// neither a complete `.gz` nor the original.
+    private func compress(_ name: String) {
+        guard let level = gzipLevel else { return }
+        let temporary = name + ".gz.tmp"
+        let input = directory.openFile(name, O_RDONLY)
+        guard input >= 0 else {
+            if errno != ENOENT {
+                fail("cannot open '\(directory.display(name))' to compress it: \(SluiceError.describe(errno: errno))")
+            }
+            return
+        }
+        defer { close(input) }
+        directory.remove(temporary)
+        let output = directory.openFile(temporary, O_WRONLY | O_CREAT | O_EXCL, mode)
+        guard output >= 0 else {
+            fail("cannot create '\(directory.display(temporary))': \(SluiceError.describe(errno: errno))")
+            return
+        }
+        fchmod(output, mode)
+        var failure = Gzip.compress(from: input, to: output, level: level)
+        if failure == nil && fdatasync(output) != 0 {
+            failure = (errno, "syncing the compressed file failed")
+        }
+        if close(output) != 0 && failure == nil {
+            failure = (errno, "closing the compressed file failed")
+        }
+        if failure == nil, let error = directory.rename(temporary, to: name + ".gz") {
+            failure = (error, "renaming the compressed file into place failed")
+        }
+        if let failure {
+            directory.remove(temporary)
+            fail(
+                "cannot compress '\(directory.display(name))' (kept uncompressed, retried at the next rotation): \(failure.what): \(SluiceError.describe(errno: failure.errno))"
+            )
+            return
+        }
+        directory.remove(name)
+        directory.sync()
+        stats.update { $0.compressions += 1 }
+    }
+
+    private func fail(_ message: String) {
+        stats.update { stats in
+            stats.archiveErrors += 1
+            stats.lastError = message
+        }
+    }
+}

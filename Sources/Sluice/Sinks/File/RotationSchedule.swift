@@ -1,0 +1,87 @@
+/// Decides when a file rotates, with time as an input: a plain struct tested without files or clocks.
+///
+/// The sink asks ``check(now:fileSize:lineLength:)`` before each record it writes; the answer says
+/// whether to rotate first and which instant the archive is named after (the boundary for a time
+/// rotation, the current time for a size rotation).
+package struct RotationSchedule {
+    package enum Decision: Equatable {
+        case keep
+        case rotate(archiveTime: LogTimestamp)
+    }
+
+    package let maxBytes: Int64?
+    package let period: Int64?
+    private let utcOffset: ((Int64) -> Int64)?
+    /// The next time boundary, in seconds since the epoch.
+    package private(set) var nextBoundary: Int64?
+    /// After a failed rotation, no new attempt before this instant.
+    package private(set) var retryAfter: LogTimestamp?
+    private var failedAttempts = 0
+
+    /// - Parameters:
+    ///   - trigger: Size and/or period.
+    ///   - utcOffset: The local offset at an instant, or `nil` for UTC boundaries.
+    package init(trigger: RotationTrigger, utcOffset: ((Int64) -> Int64)?) {
+        maxBytes = trigger.maxBytes
+        period = trigger.period?.rawValue
+        self.utcOffset = utcOffset
+    }
+
+    package var rotates: Bool { maxBytes != nil || period != nil }
+
+    /// A file was opened (or a rotation done) at `now`: the next boundary is the first after it.
+    package mutating func fileOpened(now: LogTimestamp) {
+        nextBoundary = period.map { boundary(after: now.secondsSinceEpoch, period: $0) }
+        retryAfter = nil
+        failedAttempts = 0
+    }
+
+    /// Whether to rotate before writing a line of `lineLength` bytes to a file holding `fileSize`.
+    package mutating func check(now: LogTimestamp, fileSize: Int64, lineLength: Int) -> Decision {
+        if let retryAfter, now < retryAfter {
+            return .keep
+        }
+        if let nextBoundary, now.secondsSinceEpoch >= nextBoundary {
+            guard fileSize > 0 else {
+                // Nothing to archive: start the new period with the same (empty) file.
+                self.nextBoundary = period.map { boundary(after: now.secondsSinceEpoch, period: $0) }
+                return .keep
+            }
+            return .rotate(archiveTime: LogTimestamp(nanosecondsSinceEpoch: nextBoundary * 1_000_000_000))
+        }
+        if let maxBytes, fileSize > 0, fileSize + Int64(lineLength) > maxBytes {
+            return .rotate(archiveTime: now)
+        }
+        return .keep
+    }
+
+    /// A rotation failed at `now`: try again after a pause (1 s doubling to 5 min) rather than
+    /// before every record.
+    package mutating func rotationFailed(now: LogTimestamp) {
+        failedAttempts += 1
+        let seconds = Int64(1) << Int64(min(failedAttempts - 1, 8))
+        retryAfter = LogTimestamp(nanosecondsSinceEpoch: now.nanosecondsSinceEpoch + min(seconds, 300) * 1_000_000_000)
+    }
+
+    /// The first boundary of `period` strictly after `seconds`, in UTC or local time.
+    package func boundary(after seconds: Int64, period: Int64) -> Int64 {
+        guard let utcOffset else {
+            return Self.floor(seconds, period) + period
+        }
+        // The next boundary on the local clock, converted back with the offset in force there
+        // (which differs from the current one across a daylight-saving change).
+        let local = seconds + utcOffset(seconds)
+        let nextLocal = Self.floor(local, period) + period
+        var candidate = nextLocal - utcOffset(seconds)
+        candidate = nextLocal - utcOffset(candidate)
+        if candidate <= seconds {
+            candidate = nextLocal + period - utcOffset(nextLocal + period - utcOffset(seconds))
+        }
+        return candidate
+    }
+
+    private static func floor(_ value: Int64, _ divisor: Int64) -> Int64 {
+        let quotient = value / divisor
+        return (value % divisor != 0 && value < 0 ? quotient - 1 : quotient) * divisor
+    }
+}
