@@ -66,6 +66,13 @@ public struct LogOutput: ~Copyable, @unchecked Sendable {
         count = 0
     }
 
+    /// Removes the first `n` bytes, keeping the rest (after a partial write or a rotation).
+    package mutating func removeFirst(_ n: Int) {
+        precondition(n >= 0 && n <= count, "internal inconsistency: removing \(n) of \(count) bytes")
+        (base).update(from: base + n, count: count - n)
+        count -= n
+    }
+
     /// Calls `body` with the formatted bytes.
     public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         try body(UnsafeRawBufferPointer(start: base, count: count))

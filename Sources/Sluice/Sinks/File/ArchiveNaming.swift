@@ -72,7 +72,7 @@ package struct ArchiveNaming: Sendable, Hashable {
     package static func timestampText(_ time: LogTimestamp) -> String {
         var output = LogOutput(capacity: 32)
         output.appendTimestamp(time, fractionDigits: 6)
-        return String(decoding: output.storage.map { $0 == UInt8(ascii: ":") ? UInt8(ascii: "-") : $0 }, as: UTF8.self)
+        return String(decoding: output.bytes.map { $0 == UInt8(ascii: ":") ? UInt8(ascii: "-") : $0 }, as: UTF8.self)
     }
 
     package static func parseTimestamp(_ text: Substring) -> LogTimestamp? {
