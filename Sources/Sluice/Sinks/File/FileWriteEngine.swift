@@ -154,6 +154,21 @@ package final class FileWriteEngine {
         output.removeAll()
         var chunkLines = 0
         var index = progress.next
+        // Without rotation, format chunk by chunk through the format's batch entry point (one
+        // dynamic call per chunk, and no copy of each record).
+        while !file.schedule.rotates && index < records.count {
+            let first = index
+            index = format.write(records, from: index, to: &output, byteLimit: LineWriter.chunkSize)
+            chunkLines += index - first
+            if output.count >= LineWriter.chunkSize {
+                if let error = writeOut(to: file, count: output.count, lines: chunkLines) {
+                    return error
+                }
+                progress.next = index
+                output.removeAll()
+                chunkLines = 0
+            }
+        }
         while index < records.count {
             let before = output.count
             format.write(records[index], to: &output)
