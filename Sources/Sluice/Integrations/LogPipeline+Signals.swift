@@ -1,5 +1,3 @@
-import Dispatch
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -17,25 +15,29 @@ extension LogPipeline {
     /// let pipeline = try LogPipeline(sinks: [try FileSink(path: "logs/app.log")])
     /// try pipeline.drainOnSignals([SIGTERM, SIGINT])     // default: exit(0), or exit(1) if the drain timed out
     ///
-    /// // or decide yourself, and reopen files on SIGHUP (for logrotate):
-    /// try pipeline.drainOnSignals([SIGTERM], onHangup: { await reopenMyFiles() }) { signal, report in
+    /// // or decide yourself, and run an action on SIGHUP (for logrotate):
+    /// try pipeline.drainOnSignals([SIGTERM]) { signal, report in
     ///     print(report)
     ///     exit(report.timedOut ? 1 : 0)
+    /// } onHangup: {
+    ///     await reopenMyFiles()
     /// }
     /// ```
     ///
     /// The signals are handled by Dispatch signal sources on a private queue, never on the main actor
     /// and never inside the signal handler itself, so the shutdown runs as ordinary code. The first
     /// signal starts a shutdown with ``shutdownTimeout``; later signals join it. `afterShutdown` runs
-    /// once, on one of the pipeline's threads, when the shutdown has finished.
+    /// once, on one of the pipeline's threads, when the shutdown has finished. The call returns once
+    /// the signals are being watched (it waits briefly for Dispatch to register them), so a signal
+    /// sent right after it is not missed.
     ///
     /// - Parameters:
-    ///   - signals: The signals that shut the pipeline down, typically `[SIGTERM, SIGINT]`. They are
-    ///     set to be ignored by the default handler, so they no longer kill the process by themselves.
-    ///   - onHangup: Run on every `SIGHUP` when given (e.g. to reopen log files after rotation);
-    ///     `SIGHUP` is left alone when `nil`.
+    ///   - signals: The signals that shut the pipeline down, typically `[SIGTERM, SIGINT]`. They no
+    ///     longer end the process by themselves; `afterShutdown` does.
     ///   - afterShutdown: Receives the signal and the shutdown report. The default exits the process
     ///     with status 0, or 1 when the drain timed out.
+    ///   - onHangup: Run on every `SIGHUP` when given (e.g. to reopen log files after rotation);
+    ///     `SIGHUP` is left alone when `nil`.
     /// - Returns: A handle that stops handling the signals.
     /// - Throws: ``SluiceError`` (``SluiceError/Code/invalidConfiguration``) for an empty list, a
     ///   signal that cannot be caught (`SIGKILL`, `SIGSTOP`) or out of range, or `SIGHUP` both in
@@ -43,18 +45,16 @@ extension LogPipeline {
     @discardableResult
     public func drainOnSignals(
         _ signals: [Int32],
-        onHangup: (@Sendable () async -> Void)? = nil,
         afterShutdown: @escaping @Sendable (_ signal: Int32, _ report: ShutdownReport) -> Void = { _, report in
             exit(report.timedOut ? 1 : 0)
-        }
+        },
+        onHangup: (@Sendable () async -> Void)? = nil
     ) throws(SluiceError) -> SignalDrain {
         try Self.validate(signals: signals, handlesHangup: onHangup != nil)
-        let queue = DispatchQueue(label: "sluice.signals")
         let fired = LockedValue(false)
-        var sources: [any DispatchSourceSignal] = []
-        for number in signals {
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { [self] in
+        var ids: [UInt64] = []
+        for number in Set(signals) {
+            let id = SignalRouter.add(number) { [self] in
                 let first = fired.withLock { fired in
                     defer { fired = true }
                     return !fired
@@ -68,23 +68,12 @@ extension LogPipeline {
                     afterShutdown(number, report)
                 }
             }
-            sources.append(source)
+            ids.append(id)
         }
         if let onHangup {
-            let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
-            source.setEventHandler {
-                Task(name: "sluice hangup") { await onHangup() }
-            }
-            sources.append(source)
+            ids.append(SignalRouter.add(SIGHUP) { Task(name: "sluice hangup") { await onHangup() } })
         }
-        let handled = signals + (onHangup == nil ? [] : [SIGHUP])
-        for number in handled {
-            signal(number, SIG_IGN)
-        }
-        for source in sources {
-            source.resume()
-        }
-        return SignalDrain(signals: handled, sources: sources)
+        return SignalDrain(signals: signals + (onHangup == nil ? [] : [SIGHUP]), registrations: ids)
     }
 
     private static func validate(signals: [Int32], handlesHangup: Bool) throws(SluiceError) {

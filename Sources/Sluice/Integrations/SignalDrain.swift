@@ -1,14 +1,4 @@
-import Dispatch
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// The signal handling installed by ``LogPipeline/drainOnSignals(_:onHangup:afterShutdown:)``.
+/// The signal handling installed by ``LogPipeline/drainOnSignals(_:afterShutdown:onHangup:)``.
 ///
 /// The handling stays installed for the life of the process unless you call ``cancel()``; dropping
 /// the handle does not remove it.
@@ -25,31 +15,21 @@ public final class SignalDrain: Sendable {
     /// The signals handled, including `SIGHUP` when an `onHangup` action was given.
     public let signals: [Int32]
 
-    private let sources: LockedValue<[any DispatchSourceSignal]>
+    private let registrations: LockedValue<[UInt64]>
 
-    init(signals: [Int32], sources: [any DispatchSourceSignal]) {
+    init(signals: [Int32], registrations: [UInt64]) {
         self.signals = signals
-        self.sources = LockedValue(sources)
-        // Keeps the sources alive until cancel(): a released Dispatch source stops delivering.
-        Self.installed.withLock { $0[ObjectIdentifier(self)] = self }
+        self.registrations = LockedValue(registrations)
     }
 
-    /// Stops handling the signals and restores their default action (which, for `SIGTERM` and
-    /// `SIGINT`, ends the process).
+    /// Stops handling the signals: from now on each of them gets its default action again (for
+    /// `SIGTERM`, `SIGINT` and `SIGHUP`, the process ends), unless another handling installed by
+    /// ``LogPipeline/drainOnSignals(_:afterShutdown:onHangup:)`` still covers it.
     public func cancel() {
-        let sources = self.sources.withLock { sources in
-            defer { sources = [] }
-            return sources
+        let ids = registrations.withLock { ids in
+            defer { ids = [] }
+            return ids
         }
-        guard !sources.isEmpty else { return }
-        for source in sources {
-            source.cancel()
-        }
-        for number in signals {
-            signal(number, SIG_DFL)
-        }
-        Self.installed.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(self)) }
+        SignalRouter.remove(ids)
     }
-
-    private static let installed = LockedValue<[ObjectIdentifier: SignalDrain]>([:])
 }

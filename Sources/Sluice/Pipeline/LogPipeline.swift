@@ -57,7 +57,7 @@ public final class LogPipeline: Sendable {
 
     /// How long a shutdown that the pipeline starts by itself may take: on graceful shutdown of a
     /// `ServiceGroup` (trait `ServiceLifecycle`) and on a signal handled by
-    /// ``drainOnSignals(_:onHangup:afterShutdown:)``.
+    /// ``drainOnSignals(_:afterShutdown:onHangup:)``.
     public let shutdownTimeout: Duration
 
     /// Creates and starts a pipeline.
@@ -292,6 +292,8 @@ public final class LogPipeline: Sendable {
     package func beginShutdown(timeout: Duration) {
         if shutdownState.withLock({ $0.requested() }) == .start {
             let deadline = ContinuousClock.now.advanced(by: timeout)
+            // Intake stops now, not when the shutdown task gets to run.
+            core.beginDraining()
             Task(name: "sluice shutdown", executorPreference: collectorExecutor) {
                 await self.runShutdown(deadline: deadline)
             }
@@ -300,7 +302,6 @@ public final class LogPipeline: Sendable {
 
     private func runShutdown(deadline: ContinuousClock.Instant) async {
         let started = ContinuousClock.now
-        core.beginDraining()
         events.yield(.shutdown(deadline: deadline))
 
         let timedOut = await withTaskGroup(of: Bool.self) { group in
