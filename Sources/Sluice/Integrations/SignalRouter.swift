@@ -26,18 +26,18 @@ package enum SignalRouter {
     private static let state = LockedValue(State())
     private static let queue = DispatchQueue(label: "sluice.signals")
 
-    /// Registers `action` for `signal`; returns an id for ``remove(_:)``. Returns once Dispatch
+    /// Registers `action` for signal `number`; returns an id for ``remove(_:)``. Returns once Dispatch
     /// delivers the signal, so a signal sent right after this call is not missed.
-    package static func add(_ signal: Int32, _ action: @escaping @Sendable () -> Void) -> UInt64 {
+    package static func add(_ number: Int32, _ action: @escaping @Sendable () -> Void) -> UInt64 {
         let (id, newSource) = state.withLock { state -> (UInt64, (any DispatchSourceSignal)?) in
             state.nextID += 1
-            state.actions[signal, default: []].append((state.nextID, action))
-            guard state.sources[signal] == nil else { return (state.nextID, nil) }
+            state.actions[number, default: []].append((state.nextID, action))
+            guard state.sources[number] == nil else { return (state.nextID, nil) }
             // Until Dispatch registers its handler, the default action would end the process.
-            Glibc.signal(signal, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signal, queue: queue)
-            source.setEventHandler { deliver(signal) }
-            state.sources[signal] = source
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { deliver(number) }
+            state.sources[number] = source
             return (state.nextID, source)
         }
         if let newSource {
@@ -52,18 +52,18 @@ package enum SignalRouter {
     /// Unregisters the actions with these ids.
     package static func remove(_ ids: [UInt64]) {
         state.withLock { state in
-            for (signal, actions) in state.actions {
-                state.actions[signal] = actions.filter { !ids.contains($0.id) }
+            for (number, actions) in state.actions {
+                state.actions[number] = actions.filter { !ids.contains($0.id) }
             }
         }
     }
 
-    private static func deliver(_ signal: Int32) {
-        let actions = state.withLock { $0.actions[signal] ?? [] }
+    private static func deliver(_ number: Int32) {
+        let actions = state.withLock { $0.actions[number] ?? [] }
         guard !actions.isEmpty else {
             // Nobody handles it any more: let the default action happen.
-            Glibc.signal(signal, SIG_DFL)
-            kill(getpid(), signal)
+            signal(number, SIG_DFL)
+            kill(getpid(), number)
             return
         }
         for (_, action) in actions {
