@@ -120,6 +120,8 @@ public struct SluiceLogHandler: LogHandler {
         }
         var pairs: [(String, LogMetadataValue)] = []
         pairs.reserveCapacity(provided.count + explicit.count + (error == nil ? 0 : 2))
+        // Skipping the provider's keys that the call sets keeps the pairs unique (the fast path of
+        // LogMetadata(pairs:)); the call's value wins either way.
         for (key, value) in provided where explicit[key] == nil {
             pairs.append((key, LogMetadataValue(swiftLog: value)))
         }
