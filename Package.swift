@@ -1,7 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// The default build of Sluice depends on no package at all: only the Swift toolchain.
+// The default build of Sluice depends on no package at all: only the Swift toolchain. The server
+// integrations are package traits, off by default; a trait adds its package only when a consumer
+// enables it, e.g. `.package(url: ..., from: "0.1.0", traits: ["SwiftLog", "ServiceLifecycle"])`.
 let package = Package(
     name: "sluice",
     platforms: [.macOS(.v15)],
@@ -10,6 +12,26 @@ let package = Package(
         .library(name: "SluiceTesting", targets: ["SluiceTesting"]),
         .executable(name: "sluice-demo", targets: ["SluiceDemo"]),
     ],
+    traits: [
+        .trait(
+            name: "SwiftLog",
+            description: "A swift-log LogHandler backed by a Sluice pipeline: pipeline.logHandler(label:)"
+        ),
+        .trait(
+            name: "ServiceLifecycle",
+            description: "LogPipeline conforms to swift-service-lifecycle's Service and drains on graceful shutdown"
+        ),
+        .trait(
+            name: "Metrics",
+            description: "Exports pipeline stats as swift-metrics counters and gauges: pipeline.exportMetrics()"
+        ),
+        .default(enabledTraits: []),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+    ],
     targets: [
         // zlib from the operating system (not a package): `apt-get install zlib1g-dev` on Debian/Ubuntu.
         .systemLibrary(
@@ -17,12 +39,44 @@ let package = Package(
             path: "Sources/CZlib",
             providers: [.apt(["zlib1g-dev"]), .yum(["zlib-devel"]), .brew(["zlib"])]
         ),
-        .target(name: "Sluice", dependencies: ["CZlib"]),
+        .target(
+            name: "Sluice",
+            dependencies: [
+                "CZlib",
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["SwiftLog"])),
+                .product(
+                    name: "ServiceLifecycle",
+                    package: "swift-service-lifecycle",
+                    condition: .when(traits: ["ServiceLifecycle"])
+                ),
+                .product(name: "CoreMetrics", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
+            ]
+        ),
         .target(name: "SluiceTesting", dependencies: ["Sluice"]),
         .executableTarget(name: "SluiceDemo", dependencies: ["Sluice"], path: "Examples/Demo"),
         // A heavy writer the tests start as a child process and kill with SIGKILL.
         .executableTarget(name: "SluiceCrashWriter", dependencies: ["Sluice"], path: "Tests/Fixtures/CrashWriter"),
         .testTarget(name: "SluiceTests", dependencies: ["Sluice", "SluiceTesting", "SluiceCrashWriter"]),
+        .testTarget(
+            name: "SluiceIntegrationTests",
+            dependencies: [
+                "Sluice",
+                "SluiceTesting",
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["SwiftLog"])),
+                .product(
+                    name: "ServiceLifecycle",
+                    package: "swift-service-lifecycle",
+                    condition: .when(traits: ["ServiceLifecycle"])
+                ),
+                .product(
+                    name: "ServiceLifecycleTestKit",
+                    package: "swift-service-lifecycle",
+                    condition: .when(traits: ["ServiceLifecycle"])
+                ),
+                .product(name: "Metrics", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
+                .product(name: "MetricsTestKit", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -571,6 +571,7 @@ import Testing
             ),
             ("inboxCapacity", { try makePipeline([MemorySink()], delivery: DeliveryOptions(inboxCapacity: 0)) }),
             ("stallTimeout", { try makePipeline([MemorySink()], delivery: DeliveryOptions(stallTimeout: .zero)) }),
+            ("shutdownTimeout", { try LogPipeline(sinks: [MemorySink()], shutdownTimeout: .seconds(-1)) }),
         ]
         for (phrase, make) in cases {
             do {

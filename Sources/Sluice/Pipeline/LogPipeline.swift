@@ -39,12 +39,12 @@ import Darwin
 public final class LogPipeline: Sendable {
     package let core: PipelineCore
     private let collector: Collector
-    private let collectorExecutor: ThreadExecutor
+    package let collectorExecutor: ThreadExecutor
     private let drivers: [SinkDriver]
     private let events: AsyncStream<CollectorEvent>.Continuation
     private let reportError: @Sendable (InternalError) -> Void
     private let shutdownState = LockedValue(ShutdownStateMachine())
-    private let shutdownReport = Promise<ShutdownReport>()
+    package let shutdownReport = Promise<ShutdownReport>()
     private let barriers = LockedValue(BarrierRegistry())
 
     private struct BarrierRegistry {
@@ -54,6 +54,11 @@ public final class LogPipeline: Sendable {
 
     /// The sinks' names, in order (made unique with a `#2` suffix where needed).
     public let sinkNames: [String]
+
+    /// How long a shutdown that the pipeline starts by itself may take: on graceful shutdown of a
+    /// `ServiceGroup` (trait `ServiceLifecycle`) and on a signal handled by
+    /// ``drainOnSignals(_:afterShutdown:onHangup:)``.
+    public let shutdownTimeout: Duration
 
     /// Creates and starts a pipeline.
     ///
@@ -69,6 +74,8 @@ public final class LogPipeline: Sendable {
     ///   - batching: Batch size and delay.
     ///   - queue: Queue capacity and overflow policy.
     ///   - delivery: Sink inbox size and stall timeout.
+    ///   - shutdownTimeout: How long a shutdown the pipeline starts by itself may take (on a
+    ///     service group's graceful shutdown or a handled signal); default 5 seconds.
     ///   - onInternalError: Where sink failures are reported; default standard error, rate-limited.
     /// - Throws: ``SluiceError`` (``SluiceError/Code/invalidConfiguration`` or
     ///   ``SluiceError/Code/invalidLogLevel``) with a message saying what to change.
@@ -80,9 +87,16 @@ public final class LogPipeline: Sendable {
         batching: BatchingOptions = BatchingOptions(),
         queue: QueueOptions = QueueOptions(),
         delivery: DeliveryOptions = DeliveryOptions(),
+        shutdownTimeout: Duration = .seconds(5),
         onInternalError: InternalErrorHandler = .standardError
     ) throws(SluiceError) {
         try Self.validate(sinks: sinks, batching: batching, queue: queue, delivery: delivery)
+        guard shutdownTimeout >= .zero else {
+            throw SluiceError(
+                .invalidConfiguration,
+                "shutdownTimeout is \(shutdownTimeout); it must not be negative (5 seconds is a good default)")
+        }
+        self.shutdownTimeout = shutdownTimeout
         var levels = LevelPolicy(minimum: level, overrides: labelLevels)
         if let variable = levelEnvironmentVariable, let raw = getenv(variable) {
             try levels.apply(specification: String(cString: raw), source: "environment variable \(variable)")
@@ -300,18 +314,25 @@ public final class LogPipeline: Sendable {
     /// - Returns: What was written and dropped, and whether the deadline passed.
     @discardableResult
     public func shutdown(timeout: Duration = .seconds(5)) async -> ShutdownReport {
+        beginShutdown(timeout: timeout)
+        return await shutdownReport.wait()
+    }
+
+    /// Starts the shutdown sequence unless one is running or done; returns at once. The report
+    /// arrives in ``shutdownReport``.
+    package func beginShutdown(timeout: Duration) {
         if shutdownState.withLock({ $0.requested() }) == .start {
             let deadline = ContinuousClock.now.advanced(by: timeout)
+            // Intake stops now, not when the shutdown task gets to run.
+            core.beginDraining()
             Task(name: "sluice shutdown", executorPreference: collectorExecutor) {
                 await self.runShutdown(deadline: deadline)
             }
         }
-        return await shutdownReport.wait()
     }
 
     private func runShutdown(deadline: ContinuousClock.Instant) async {
         let started = ContinuousClock.now
-        core.beginDraining()
         events.yield(.shutdown(deadline: deadline))
 
         let timedOut = await withTaskGroup(of: Bool.self) { group in
