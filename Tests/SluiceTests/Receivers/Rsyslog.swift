@@ -18,7 +18,7 @@ final class Rsyslog: @unchecked Sendable {
     let tcpPort: Int
     var socketPath: String { directory.appendingPathComponent("log.sock").path }
     var outputPath: String { directory.appendingPathComponent("out.log").path }
-    private var process: Process?
+    private var pid: pid_t?
 
     init() throws {
         directory = URL(fileURLWithPath: "/tmp/sluice-rsyslog-\(UUID().uuidString.prefix(8))")
@@ -50,21 +50,19 @@ final class Rsyslog: @unchecked Sendable {
         guard let executable = Self.executable else {
             throw TestFailure("rsyslogd is not installed: apt-get install -y --no-install-recommends rsyslog")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [
-            "-n", "-f", directory.appendingPathComponent("rsyslog.conf").path,
-            "-i", directory.appendingPathComponent("rsyslogd.pid").path,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        self.process = process
+        let pid = try spawn(
+            executable,
+            [
+                "-n", "-f", directory.appendingPathComponent("rsyslog.conf").path,
+                "-i", directory.appendingPathComponent("rsyslogd.pid").path,
+            ])
+        self.pid = pid
         let probe = "probe-\(UUID().uuidString)"
         let deadline = ContinuousClock.now.advanced(by: .seconds(30))
         while ContinuousClock.now < deadline {
-            guard process.isRunning else {
-                throw TestFailure("rsyslogd exited at start-up with status \(process.terminationStatus)")
+            guard isRunning(pid) else {
+                self.pid = nil
+                throw TestFailure("rsyslogd exited at start-up; run it by hand with the config in \(directory.path)")
             }
             if canConnect(port: tcpPort) {
                 sendUDP("<14>1 - - probe - - - \(probe)", port: udpPort)
@@ -77,12 +75,11 @@ final class Rsyslog: @unchecked Sendable {
         throw TestFailure("rsyslogd did not become ready within 30 seconds")
     }
 
-    /// Stops rsyslogd (SIGTERM) and waits for it to exit.
+    /// Stops rsyslogd (SIGTERM, then SIGKILL after 10 seconds) and waits for it to exit.
     func stop() {
-        guard let process, process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
-        self.process = nil
+        guard let pid else { return }
+        self.pid = nil
+        terminate(pid)
     }
 
     /// Every line rsyslog wrote so far.
@@ -232,4 +229,52 @@ func sendUDP(_ text: String, port: Int) {
             sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
         }
     }
+}
+
+/// Starts a process with no signal blocked (the test runner's threads block most signals, and a
+/// child inherits that mask, so SIGTERM would never reach it otherwise).
+func spawn(_ executable: String, _ arguments: [String]) throws -> pid_t {
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    var defaults = sigset_t()
+    sigfillset(&defaults)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid = pid_t()
+    let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+    guard rc == 0 else { throw TestFailure("cannot start \(executable): \(String(cString: strerror(rc)))") }
+    return pid
+}
+
+/// Whether a child process is still running (reaps it if it exited).
+func isRunning(_ pid: pid_t) -> Bool {
+    var status: Int32 = 0
+    return waitpid(pid, &status, WNOHANG) == 0
+}
+
+/// SIGTERM, a bounded wait, then SIGKILL; always reaps the child.
+func terminate(_ pid: pid_t) {
+    kill(pid, SIGTERM)
+    let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+    while ContinuousClock.now < deadline {
+        if !isRunning(pid) {
+            return
+        }
+        usleep(10_000)
+    }
+    kill(pid, SIGKILL)
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
 }
