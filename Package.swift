@@ -8,13 +8,17 @@ let package = Package(
     products: [
         .library(name: "Sluice", targets: ["Sluice"]),
         .library(name: "SluiceTesting", targets: ["SluiceTesting"]),
+        .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
         .executable(name: "sluice-demo", targets: ["SluiceDemo"]),
     ],
     targets: [
         .target(name: "Sluice"),
         .target(name: "SluiceTesting", dependencies: ["Sluice"]),
+        // HTTP shipping lives apart so the core never links FoundationNetworking (libcurl) or zlib.
+        .target(name: "SluiceHTTP", dependencies: ["Sluice", "CZlib"]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .executableTarget(name: "SluiceDemo", dependencies: ["Sluice"], path: "Examples/Demo"),
-        .testTarget(name: "SluiceTests", dependencies: ["Sluice", "SluiceTesting"]),
+        .testTarget(name: "SluiceTests", dependencies: ["Sluice", "SluiceTesting", "SluiceHTTP"]),
     ],
     swiftLanguageModes: [.v6]
 )

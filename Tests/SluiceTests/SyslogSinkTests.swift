@@ -54,7 +54,13 @@ struct SyslogSinkTests {
             transport: .udp(host: "127.0.0.1", port: rsyslog.udpPort), facility: .local3, appName: "udp-test",
             includeSequence: true)
         let pipeline = try pipeline(sink)
-        log(pipeline, count: 300)
+        // UDP has no flow control: a burst larger than rsyslog's socket buffer would be lost while
+        // it is descheduled, so send in steps and let each arrive.
+        for step in 0..<6 {
+            log(pipeline, count: 50, from: step * 50)
+            #expect(await pipeline.flush(timeout: .seconds(10)) == .completed)
+            _ = try await rsyslog.messages(from: "udp-test", atLeast: (step + 1) * 50)
+        }
         let report = await pipeline.shutdown(timeout: .seconds(10))
         #expect(report.stats.written == 300)
         let seen = verify(try await rsyslog.messages(from: "udp-test", atLeast: 300), appName: "udp-test")

@@ -32,7 +32,7 @@ package final class DeliveryEngine: @unchecked Sendable {
         var sendNow: UInt64?
         var wakeAt: ContinuousClock.Instant?
         var stats = NetworkSinkStats()
-        var drainWaiters: [Promise<Void>] = []
+        var drainWaiters: [(upTo: UInt64, promise: Promise<Void>)] = []
         var stopping = false
         var sleeping = false
     }
@@ -95,14 +95,16 @@ package final class DeliveryEngine: @unchecked Sendable {
         finish(after)
     }
 
-    /// Waits until every batch taken so far is delivered or given up on.
+    /// Waits until every batch taken so far is delivered or given up on (batches taken later do not
+    /// hold it up).
     package func drain() async {
         let promise = Promise<Void>()
         let done = lock.withLock {
-            if state.machine.isEmpty {
+            let upTo = state.nextID - 1
+            if isSettled(upTo: upTo) {
                 return true
             }
-            state.drainWaiters.append(promise)
+            state.drainWaiters.append((upTo, promise))
             return false
         }
         if !done {
@@ -133,7 +135,7 @@ package final class DeliveryEngine: @unchecked Sendable {
             state.sendNow = nil
             state.wakeAt = nil
             state.stopping = true
-            let waiters = state.drainWaiters
+            let waiters = state.drainWaiters.map(\.promise)
             state.drainWaiters = []
             wakeup.signal()
             return waiters
@@ -270,10 +272,22 @@ package final class DeliveryEngine: @unchecked Sendable {
                 after.settlements.append((delivery.settlement, SluiceError(.sinkFailed, "\(name): \(message)")))
             }
         }
-        if state.machine.isEmpty && !state.drainWaiters.isEmpty {
-            after.drained += state.drainWaiters
+        if !state.drainWaiters.isEmpty {
+            let waiters = state.drainWaiters
             state.drainWaiters = []
+            for waiter in waiters {
+                if isSettled(upTo: waiter.upTo) {
+                    after.drained.append(waiter.promise)
+                } else {
+                    state.drainWaiters.append(waiter)
+                }
+            }
         }
+    }
+
+    /// Whether no batch with an id up to `upTo` is still held. Called with the lock held.
+    private func isSettled(upTo: UInt64) -> Bool {
+        !state.deliveries.keys.contains { $0 <= upTo }
     }
 
     private func count(_ failure: DeliveryFailure) {

@@ -60,6 +60,14 @@ package final class SinkDriver: Sendable {
                     report(.writeFailed, "\(records.count) records dropped: \(error)", error)
                 }
             case .flush(let barrier):
+                if sink is any SettlingSink {
+                    // A network sink waits for its receiver in the background and keeps accepting
+                    // batches meanwhile, so its own bounded buffer (not this inbox) absorbs an outage.
+                    Task(name: "sluice flush \(name)", executorPreference: executor) {
+                        barrier.sinkFinished(self.index, succeeded: await self.flushSettlingSink())
+                    }
+                    continue
+                }
                 let succeeded = await flushSink()
                 barrier.sinkFinished(index, succeeded: succeeded)
             case .close:
@@ -101,6 +109,19 @@ package final class SinkDriver: Sendable {
             core.sinkOperationFinished(index, error: error, isWrite: false)
             core.settle(batch: id, sink: index, outcome: .failed)
             report(.writeFailed, "\(count) records dropped: \(error)", error)
+        }
+    }
+
+    /// Flushes a sink that settles batches later: waits until what it accepted so far is settled.
+    /// Not timed as an operation, so a long outage shows as failures, not as a stalled sink.
+    private func flushSettlingSink() async -> Bool {
+        do {
+            try await sink.flush()
+            core.sinkFlushed(index)
+            return true
+        } catch {
+            report(.flushFailed, "\(error)", error)
+            return false
         }
     }
 
