@@ -13,7 +13,7 @@ import Sluice
 ///   response); the sink counts a batch as delivered on any 2xx. Check the cluster's ingest
 ///   failures, or ship through Vector or Logstash when you need per-document accounting.
 public struct ElasticsearchBulkEncoding: HTTPBodyEncoding {
-    /// The document format; default ``JSONFormat`` (Elasticsearch maps `timestamp` as a date when
+    /// The document format; default `JSONFormat` (Elasticsearch maps `timestamp` as a date when
     /// the index template says so; data streams want `@timestamp`, see ``timestampField``).
     public var format: JSONFormat
     /// When `true` (default), each document also gets `@timestamp`, which data streams require.
@@ -22,7 +22,7 @@ public struct ElasticsearchBulkEncoding: HTTPBodyEncoding {
     /// Creates a bulk encoding.
     ///
     /// - Parameters:
-    ///   - format: The document format; default ``JSONFormat``.
+    ///   - format: The document format; default `JSONFormat`.
     ///   - timestampField: Whether to add `@timestamp`; default `true`.
     public init(format: JSONFormat = JSONFormat(), timestampField: Bool = true) {
         self.format = format

@@ -34,7 +34,7 @@ public protocol HTTPBodyEncoding: Sendable {
 }
 
 extension HTTPBodyEncoding where Self == NDJSONEncoding {
-    /// One JSON object per line (``JSONFormat``).
+    /// One JSON object per line (`JSONFormat`).
     public static var ndjson: NDJSONEncoding { NDJSONEncoding() }
 }
 

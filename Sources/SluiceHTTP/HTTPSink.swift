@@ -21,13 +21,13 @@ import Sluice
 /// Each batch from the pipeline becomes one request, or several when its body would exceed
 /// `maxBatchBytes`. Requests go out one at a time from the sink's own thread with `URLSession`
 /// (`FoundationNetworking`, so `https` works). Connection errors, timeouts, 5xx and 429 are retried
-/// with backoff and jitter per ``RetryOptions``, honouring `Retry-After`; other 4xx answers are not
+/// with backoff and jitter per `RetryOptions`, honouring `Retry-After`; other 4xx answers are not
 /// retried and the batch is dropped. Batches that are given up on are counted as dropped
 /// (`sinkFailure`) in the pipeline's stats and in ``stats``, and reported to the pipeline's
-/// ``InternalErrorHandler``.
+/// `InternalErrorHandler`.
 ///
 /// - Important: While the receiver is away the sink holds at most
-///   ``RetryOptions/maxPendingBatches`` batches and drops by ``RetryOptions/overflow`` beyond that,
+///   `RetryOptions/maxPendingBatches` batches and drops by `RetryOptions/overflow` beyond that,
 ///   so memory stays bounded and the pipeline is never held up. Delivery is at least once: a
 ///   request that timed out may have been processed and is sent again.
 public actor HTTPSink: LogSink, SettlingSink {
@@ -53,7 +53,7 @@ public actor HTTPSink: LogSink, SettlingSink {
     ///   - maxBatchBytes: The largest uncompressed body; larger batches are split. Default 1 MiB.
     ///   - retry: Backoff, retry budget and the bound on pending batches.
     ///   - name: The name in stats and errors; default `"http:<url>"`.
-    /// - Throws: ``SluiceError`` with code ``SluiceError/Code/invalidConfiguration`` for a URL that
+    /// - Throws: `SluiceError` with code `SluiceError/Code/invalidConfiguration` for a URL that
     ///   is not `http`/`https` with a host, a non-positive timeout or byte cap, or a bad retry option.
     public init(
         url: String,
@@ -70,12 +70,15 @@ public actor HTTPSink: LogSink, SettlingSink {
         func fail(_ message: String) -> SluiceError {
             SluiceError(.invalidConfiguration, "\(name): \(message)")
         }
-        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
+            scheme == "http" || scheme == "https",
             parsed.host?.isEmpty == false
         else {
             throw fail("'\(url)' is not an http or https URL with a host; use e.g. 'http://127.0.0.1:4318/v1/logs'")
         }
-        guard timeout > .zero else { throw fail("timeout is \(timeout); it must be positive (10 seconds is a good default)") }
+        guard timeout > .zero else {
+            throw fail("timeout is \(timeout); it must be positive (10 seconds is a good default)")
+        }
         guard maxBatchBytes >= 1024 else { throw fail("maxBatchBytes is \(maxBatchBytes); it must be at least 1024") }
         let breaksLine: (Unicode.Scalar) -> Bool = { $0 == "\r" || $0 == "\n" }
         for (header, value) in headers
@@ -111,7 +114,7 @@ public actor HTTPSink: LogSink, SettlingSink {
 
     /// Sends a batch and returns once it was delivered (used outside a pipeline).
     ///
-    /// - Throws: ``SluiceError`` with code ``SluiceError/Code/sinkFailed`` when the batch was given up on.
+    /// - Throws: `SluiceError` with code `SluiceError/Code/sinkFailed` when the batch was given up on.
     public func write(_ records: [LogRecord]) async throws {
         try await writeAndWait(records)
     }

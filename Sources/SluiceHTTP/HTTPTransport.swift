@@ -7,7 +7,7 @@ import FoundationNetworking
 #endif
 
 /// POSTs payloads with `URLSession` (libcurl on Linux, so `https` works), blocking the
-/// ``DeliveryEngine``'s thread until the answer or the timeout. URLSession's own callbacks run on
+/// `DeliveryEngine`'s thread until the answer or the timeout. URLSession's own callbacks run on
 /// its delegate queue; nothing here touches Swift's cooperative pool.
 package final class HTTPTransport: DeliveryTransport {
     private let url: URL

@@ -8,12 +8,12 @@ import Sluice
 ///                         encoding: NDJSONEncoding(format: JSONFormat(includeSequence: true)))
 /// ```
 public struct NDJSONEncoding: HTTPBodyEncoding {
-    /// The line format; any ``LogFormat`` that writes one JSON object per line.
+    /// The line format; any `LogFormat` that writes one JSON object per line.
     public var format: any LogFormat
 
     /// Creates an NDJSON encoding.
     ///
-    /// - Parameter format: The line format; default ``JSONFormat``.
+    /// - Parameter format: The line format; default `JSONFormat`.
     public init(format: any LogFormat = JSONFormat()) {
         self.format = format
     }

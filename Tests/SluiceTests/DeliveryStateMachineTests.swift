@@ -41,7 +41,10 @@ import Testing
             now = at
             #expect(m.timerFired(now: now) == [.send(1)])
         }
-        #expect(waits == [.milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(500), .milliseconds(500)])
+        #expect(
+            waits == [
+                .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(500), .milliseconds(500),
+            ])
         #expect(m.sendSucceeded(now: now) == [])
         #expect(m.consecutiveFailures == 0)
     }
@@ -59,8 +62,13 @@ import Testing
         let now = ManualClock().now
         var m = machine(options)
         _ = m.enqueue(1, now: now)
-        #expect(m.sendFailed(.retryable(retryAfter: .seconds(3)), now: now, random: 0.5) == [.wake(at: now.advanced(by: .seconds(3)))])
-        #expect(m.timerFired(now: now.advanced(by: .seconds(1))) == [.wake(at: now.advanced(by: .seconds(3)))], "an early timer re-arms")
+        #expect(
+            m.sendFailed(.retryable(retryAfter: .seconds(3)), now: now, random: 0.5) == [
+                .wake(at: now.advanced(by: .seconds(3)))
+            ])
+        #expect(
+            m.timerFired(now: now.advanced(by: .seconds(1))) == [.wake(at: now.advanced(by: .seconds(3)))],
+            "an early timer re-arms")
         #expect(m.timerFired(now: now.advanced(by: .seconds(3))) == [.send(1)])
     }
 

@@ -160,7 +160,8 @@ import Testing
     @Test func aTimedOutRequestIsRetried() async throws {
         let receiver = try HTTPReceiver(["--stall-first", "1", "--stall-seconds", "3"])
         try await receiver.start()
-        let sink = try HTTPSink(url: receiver.url, encoding: Self.ndjson, timeout: .milliseconds(500), retry: Self.fastRetry)
+        let sink = try HTTPSink(
+            url: receiver.url, encoding: Self.ndjson, timeout: .milliseconds(500), retry: Self.fastRetry)
         let pipeline = try pipeline(sink)
         log(pipeline, count: 10)
         let report = await pipeline.shutdown(timeout: .seconds(30))
@@ -232,7 +233,9 @@ import Testing
     @Test func invalidConfigurationIsAClearError() {
         #expect(throws: SluiceError.self) { try HTTPSink(url: "ftp://example.com/") }
         #expect(throws: SluiceError.self) { try HTTPSink(url: "not a url") }
-        #expect(throws: SluiceError.self) { try HTTPSink(url: "http://127.0.0.1:1/", headers: ["X-Bad\r\nInjected": "1"]) }
+        #expect(throws: SluiceError.self) {
+            try HTTPSink(url: "http://127.0.0.1:1/", headers: ["X-Bad\r\nInjected": "1"])
+        }
         #expect(throws: SluiceError.self) { try HTTPSink(url: "http://127.0.0.1:1/", timeout: .zero) }
         #expect(throws: SluiceError.self) {
             try HTTPSink(url: "http://127.0.0.1:1/", retry: RetryOptions(maxPendingBatches: 0))

@@ -108,7 +108,9 @@ import Testing
             timestamp: LogTimestamp(nanosecondsSinceEpoch: 1_767_323_045_000_000_000), level: .error, label: "x",
             message: "disk full", metadata: ["path": "/var/a b"])
         #expect(render(encoder(.rfc3164), record) == #"<131>Jan  2 03:04:05 web_1 shop[42]: disk full path="/var/a b""#)
-        #expect(render(encoder(.rfc3164, omitHostname: true), record) == #"<131>Jan  2 03:04:05 shop[42]: disk full path="/var/a b""#)
+        #expect(
+            render(encoder(.rfc3164, omitHostname: true), record)
+                == #"<131>Jan  2 03:04:05 shop[42]: disk full path="/var/a b""#)
     }
 
     @Test func invalidConfigurationIsAClearError() throws {

@@ -136,7 +136,9 @@ struct SyslogSinkTests {
         let lines = try await rsyslog.messages(from: "unix-test", atLeast: 50)
         #expect(lines.count == 50)
         #expect(lines.allSatisfy { $0.severity == 3 && $0.facility == 19 && $0.procID == String(getpid()) })
-        #expect(Set(lines.map { $0.message.trimmingCharacters(in: .whitespaces) }) == Set((0..<50).map { "local \($0) i=\($0)" }))
+        #expect(
+            Set(lines.map { $0.message.trimmingCharacters(in: .whitespaces) })
+                == Set((0..<50).map { "local \($0) i=\($0)" }))
     }
 
     @Test(arguments: ["udp", "tcp"])
@@ -182,7 +184,8 @@ struct SyslogSinkTests {
         let errors = ErrorCollector()
         let sink = try SyslogSink(
             transport: .tcp(host: "127.0.0.1", port: port), appName: "gone",
-            retry: RetryOptions(initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50), retryBudget: .seconds(600)))
+            retry: RetryOptions(
+                initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50), retryBudget: .seconds(600)))
         let pipeline = try pipeline(sink, errors: errors)
         log(pipeline, count: 100)
         let started = ContinuousClock.now

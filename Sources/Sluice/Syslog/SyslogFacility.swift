@@ -49,7 +49,9 @@ public struct SyslogFacility: Sendable, Hashable, CustomStringConvertible {
     /// - Throws: ``SluiceError`` with code ``SluiceError/Code/invalidConfiguration`` outside 0...23.
     public static func code(_ code: Int) throws(SluiceError) -> SyslogFacility {
         guard (0...23).contains(code) else {
-            throw SluiceError(.invalidConfiguration, "syslog facility \(code) does not exist; use 0...23 (16...23 are local0...local7)")
+            throw SluiceError(
+                .invalidConfiguration,
+                "syslog facility \(code) does not exist; use 0...23 (16...23 are local0...local7)")
         }
         return SyslogFacility(UInt8(code))
     }

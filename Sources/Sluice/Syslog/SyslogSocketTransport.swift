@@ -94,7 +94,8 @@ package final class SyslogSocketTransport: DeliveryTransport {
             }
             if !peerIsAlive() || socketError() != 0 {
                 return .failure(
-                    brokenConnection(errno: ECONNRESET, written: written, payload: payload, unacknowledged: unacknowledged))
+                    brokenConnection(
+                        errno: ECONNRESET, written: written, payload: payload, unacknowledged: unacknowledged))
             }
             if ContinuousClock.now >= deadline {
                 let failure = DeliveryFailure(

@@ -121,7 +121,8 @@ struct SyslogLine {
 
     init?(_ line: String) {
         var rest = Substring(line)
-        guard rest.hasPrefix("<"), let close = rest.firstIndex(of: ">"), let pri = Int(rest[rest.index(after: rest.startIndex)..<close])
+        guard rest.hasPrefix("<"), let close = rest.firstIndex(of: ">"),
+            let pri = Int(rest[rest.index(after: rest.startIndex)..<close])
         else { return nil }
         priority = pri
         rest = rest[rest.index(after: close)...]
