@@ -166,6 +166,29 @@ struct SyslogSinkTests {
         #expect(lines.filter { $0.message.hasPrefix("first") }.allSatisfy { $0.message.contains(#"\n<13>1"#) })
     }
 
+    @Test func hostileStructuredDataIsParsedBackByRsyslog() async throws {
+        let rsyslog = try Rsyslog()
+        try await rsyslog.start()
+        let sink = try SyslogSink(transport: .tcp(host: "127.0.0.1", port: rsyslog.tcpPort), appName: "hostile")
+        let pipeline = try pipeline(sink)
+        let hostile: LogMetadata = [
+            "a]b": "v]\"\\", "sp ace=eq\"q": "x y", "": "empty", "ключ": "значение", "nl": "one\ntwo]",
+            String(repeating: "k", count: 40): "long", "nested": ["x": ["]", "\""]],
+        ]
+        pipeline.logger(label: "x").info("m", metadata: hostile)
+        _ = await pipeline.shutdown(timeout: .seconds(10))
+        let line = try #require(try await rsyslog.messages(from: "hostile", atLeast: 1).first)
+        // rsyslog accepted the structured data as RFC 5424 and hands back the exact values.
+        #expect(line.param("sluice@32473", "a_b") == "v]\"\\")
+        #expect(line.param("sluice@32473", "sp_ace_eq_q") == "x y")
+        #expect(line.param("sluice@32473", "_") == "empty")
+        #expect(line.param("sluice@32473", "____") == "значение")
+        #expect(line.param("sluice@32473", "nl") == #"one\ntwo]"#)
+        #expect(line.param("sluice@32473", String(repeating: "k", count: 32)) == "long")
+        #expect(line.param("sluice@32473", "nested") == #"{"x":["]","\""]}"#)
+        #expect(line.message == "m")
+    }
+
     @Test func oversizedUDPMessagesArriveTruncatedWithAMarker() async throws {
         let rsyslog = try Rsyslog()
         try await rsyslog.start()

@@ -187,14 +187,14 @@ package final class SyslogSocketTransport: DeliveryTransport {
         case .unix(let path):
             return connectUnix(path)
         case .udp(let host, let port):
-            return connectInet(host: host, port: port, type: SOCK_DGRAM)
+            return connectInet(host: host, port: port, type: Self.datagram)
         case .tcp(let host, let port):
-            return connectInet(host: host, port: port, type: SOCK_STREAM)
+            return connectInet(host: host, port: port, type: Self.stream)
         }
     }
 
     private func connectUnix(_ path: String) -> DeliveryFailure? {
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(AF_UNIX, Self.datagram | Self.closeOnExec, 0)
         guard fd >= 0 else { return failure(errno: errno, delivered: 0) }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -204,7 +204,7 @@ package final class SyslogSocketTransport: DeliveryTransport {
         }
         let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                systemConnect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
         guard rc == 0 else {
@@ -217,10 +217,10 @@ package final class SyslogSocketTransport: DeliveryTransport {
         return nil
     }
 
-    private func connectInet(host: String, port: Int, type: __socket_type) -> DeliveryFailure? {
+    private func connectInet(host: String, port: Int, type: Int32) -> DeliveryFailure? {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(type.rawValue)
+        hints.ai_socktype = type
         var list: UnsafeMutablePointer<addrinfo>?
         let rc = getaddrinfo(host, String(port), &hints, &list)
         guard rc == 0, let first = list else {
@@ -232,12 +232,12 @@ package final class SyslogSocketTransport: DeliveryTransport {
         var entry: UnsafeMutablePointer<addrinfo>? = first
         while let info = entry {
             entry = info.pointee.ai_next
-            let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), 0)
+            let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype | Self.closeOnExec, 0)
             guard fd >= 0 else {
                 lastError = errno
                 continue
             }
-            if let error = connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen, stream: type == SOCK_STREAM) {
+            if let error = connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen, stream: type == Self.stream) {
                 lastError = error
                 FileDescriptorIO.closeDescriptor(fd)
                 continue
@@ -252,12 +252,12 @@ package final class SyslogSocketTransport: DeliveryTransport {
     /// Connects, waiting at most the timeout for a stream connection. Returns the `errno` on failure.
     private func connect(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t, stream: Bool) -> Int32? {
         guard stream else {
-            return Glibc.connect(fd, address, length) == 0 ? nil : errno
+            return systemConnect(fd, address, length) == 0 ? nil : errno
         }
         let flags = fcntl(fd, F_GETFL)
         _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
         defer { _ = fcntl(fd, F_SETFL, flags) }
-        if Glibc.connect(fd, address, length) == 0 {
+        if systemConnect(fd, address, length) == 0 {
             return nil
         }
         guard errno == EINPROGRESS else { return errno }
@@ -273,6 +273,30 @@ package final class SyslogSocketTransport: DeliveryTransport {
         var size = socklen_t(MemoryLayout<Int32>.size)
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size)
         return error == 0 ? nil : error
+    }
+
+    #if canImport(Glibc)
+    private static let stream = Int32(SOCK_STREAM.rawValue)
+    private static let datagram = Int32(SOCK_DGRAM.rawValue)
+    private static let closeOnExec = Int32(SOCK_CLOEXEC.rawValue)
+    #elseif canImport(Musl)
+    private static let stream = SOCK_STREAM
+    private static let datagram = SOCK_DGRAM
+    private static let closeOnExec = SOCK_CLOEXEC
+    #else
+    private static let stream = SOCK_STREAM
+    private static let datagram = SOCK_DGRAM
+    private static let closeOnExec: Int32 = 0
+    #endif
+
+    private func systemConnect(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 {
+        #if canImport(Glibc)
+        Glibc.connect(fd, address, length)
+        #elseif canImport(Musl)
+        Musl.connect(fd, address, length)
+        #else
+        Darwin.connect(fd, address, length)
+        #endif
     }
 
     private func setSendTimeout(_ fd: Int32) {
