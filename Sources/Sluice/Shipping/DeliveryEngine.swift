@@ -15,7 +15,8 @@ import Darwin
 /// every drop is settled through the pipeline (reason `sinkFailure`).
 //
 // @unchecked Sendable is safe: every mutable property is in `state`, guarded by `lock`; `transport`
-// is used only by the worker thread (after `init` hands it over, nothing else touches it).
+// is used only by the worker thread, or by `close()` when no worker thread was ever started (then
+// nothing else can reach it: the thread starts under the lock on the first batch).
 package final class DeliveryEngine: @unchecked Sendable {
     private struct Delivery {
         var payloads: [DeliveryPayload]
@@ -34,7 +35,7 @@ package final class DeliveryEngine: @unchecked Sendable {
         var stats = NetworkSinkStats()
         var drainWaiters: [(upTo: UInt64, promise: Promise<Void>)] = []
         var stopping = false
-        var sleeping = false
+        var threadStarted = false
     }
 
     package let name: String
@@ -60,6 +61,13 @@ package final class DeliveryEngine: @unchecked Sendable {
         self.transport = transport
         failureReports = RateLimiter(interval: reportInterval)
         state = State(machine: DeliveryStateMachine(options: options, convert: { $0 }))
+    }
+
+    /// Starts the thread on the first batch, so a sink that is never used holds no thread.
+    /// Called with the lock held.
+    private func startThreadIfNeeded() {
+        guard !state.threadStarted else { return }
+        state.threadStarted = true
         WorkerThread.start(name: "sluice-net") { [self] in
             run()
         }
@@ -88,6 +96,7 @@ package final class DeliveryEngine: @unchecked Sendable {
         lock.withLock {
             let id = state.nextID
             state.nextID += 1
+            startThreadIfNeeded()
             state.deliveries[id] = Delivery(payloads: payloads, records: records, settlement: settlement)
             perform(state.machine.enqueue(id, now: .now), &after)
             state.stats.pendingHighWaterMark = max(state.stats.pendingHighWaterMark, state.machine.count)
@@ -116,14 +125,19 @@ package final class DeliveryEngine: @unchecked Sendable {
     /// transport.
     package func close() async {
         var after = Aftermath()
-        lock.withLock {
+        let running = lock.withLock {
             perform(state.machine.close(), &after, reason: nil)
             state.stopping = true
             state.wakeAt = nil
             wakeup.signal()
+            return state.threadStarted
         }
         finish(after)
-        await exited.wait()
+        if running {
+            await exited.wait()
+        } else {
+            transport.close()
+        }
     }
 
     /// The pipeline's shutdown deadline passed: forget every batch (the pipeline settled them), stop.
