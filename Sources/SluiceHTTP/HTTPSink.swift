@@ -109,7 +109,7 @@ public actor HTTPSink: LogSink, SettlingSink {
     package func accept(_ records: [LogRecord], settlement: BatchSettlement) async throws {
         var payloads: [DeliveryPayload] = []
         encode(records[...], into: &payloads)
-        engine.submit(payloads, records: records.count, settlement: settlement)
+        await engine.submit(payloads, records: records.count, settlement: settlement)
     }
 
     /// Sends a batch and returns once it was delivered (used outside a pipeline).

@@ -118,6 +118,18 @@ import Testing
         #expect(m.count == 3)
     }
 
+    @Test func aFullBufferWaitsForASlowReceiverButDropsForOneThatIsAway() {
+        let now = ManualClock().now
+        var m = machine(RetryOptions(maxPendingBatches: 2))
+        _ = m.enqueue(1, now: now)
+        #expect(!m.shouldWaitForRoom)
+        _ = m.enqueue(2, now: now)
+        #expect(m.shouldWaitForRoom, "full, and the receiver answers: push back")
+        _ = m.sendFailed(.retryable(retryAfter: nil), now: now, random: 0.5)
+        #expect(!m.shouldWaitForRoom, "the receiver is away: take and drop by policy")
+        #expect(m.enqueue(3, now: now) == [.drop(1, .overflow)])
+    }
+
     @Test func dropNewestKeepsTheOldestBatches() {
         let now = ManualClock().now
         var m = machine(RetryOptions(maxPendingBatches: 2, overflow: .dropNewest))

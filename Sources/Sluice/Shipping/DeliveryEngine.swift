@@ -34,6 +34,7 @@ package final class DeliveryEngine: @unchecked Sendable {
         var wakeAt: ContinuousClock.Instant?
         var stats = NetworkSinkStats()
         var drainWaiters: [(upTo: UInt64, promise: Promise<Void>)] = []
+        var roomWaiters: [Promise<Void>] = []
         var stopping = false
         var threadStarted = false
     }
@@ -84,14 +85,25 @@ package final class DeliveryEngine: @unchecked Sendable {
 
     // MARK: Producer side
 
-    /// What to do once the lock is released: settle batches, wake drain waiters.
+    /// What to do once the lock is released: settle batches, wake drain and room waiters.
     private struct Aftermath {
         var settlements: [(BatchSettlement, SluiceError?)] = []
         var drained: [Promise<Void>] = []
     }
 
-    /// Takes a batch, already encoded into payloads. Never blocks on the network.
-    package func submit(_ payloads: [DeliveryPayload], records: Int, settlement: BatchSettlement) {
+    /// Takes a batch, already encoded into payloads. Never waits for the network; waits for room
+    /// only while the buffer is full and the receiver is answering (backpressure on a slow receiver).
+    package func submit(_ payloads: [DeliveryPayload], records: Int, settlement: BatchSettlement) async {
+        while true {
+            let room = Promise<Void>()
+            let mustWait = lock.withLock {
+                guard state.machine.shouldWaitForRoom && !state.stopping else { return false }
+                state.roomWaiters.append(room)
+                return true
+            }
+            guard mustWait else { break }
+            await room.wait()
+        }
         var after = Aftermath()
         lock.withLock {
             let id = state.nextID
@@ -129,6 +141,8 @@ package final class DeliveryEngine: @unchecked Sendable {
             perform(state.machine.close(), &after, reason: nil)
             state.stopping = true
             state.wakeAt = nil
+            after.drained += state.roomWaiters
+            state.roomWaiters = []
             wakeup.signal()
             return state.threadStarted
         }
@@ -149,8 +163,9 @@ package final class DeliveryEngine: @unchecked Sendable {
             state.sendNow = nil
             state.wakeAt = nil
             state.stopping = true
-            let waiters = state.drainWaiters.map(\.promise)
+            let waiters = state.drainWaiters.map(\.promise) + state.roomWaiters
             state.drainWaiters = []
+            state.roomWaiters = []
             wakeup.signal()
             return waiters
         }
@@ -285,6 +300,10 @@ package final class DeliveryEngine: @unchecked Sendable {
                 }
                 after.settlements.append((delivery.settlement, SluiceError(.sinkFailed, "\(name): \(message)")))
             }
+        }
+        if !state.roomWaiters.isEmpty && !state.machine.shouldWaitForRoom {
+            after.drained += state.roomWaiters
+            state.roomWaiters = []
         }
         if !state.drainWaiters.isEmpty {
             let waiters = state.drainWaiters

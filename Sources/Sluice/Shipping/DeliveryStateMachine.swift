@@ -86,6 +86,14 @@ package struct DeliveryStateMachine<C: Clock> {
         return nil
     }
 
+    /// Whether a new batch should wait for room instead of being taken: the buffer is full but the
+    /// receiver is answering (no failure since the last success), so it is slow, not away. Waiting
+    /// pushes back on the pipeline, whose queue and overflow policy then decide; only while the
+    /// receiver is away does the buffer's own ``RetryOptions/overflow`` drop batches.
+    package var shouldWaitForRoom: Bool {
+        !closed && count >= options.maxPendingBatches && consecutiveFailures == 0
+    }
+
     /// A batch arrived.
     package mutating func enqueue(_ id: UInt64, now: C.Instant) -> [Action] {
         if closed {

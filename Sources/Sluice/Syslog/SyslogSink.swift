@@ -141,7 +141,7 @@ public actor SyslogSink: LogSink, SettlingSink {
 
     /// Encodes `records` and queues them for delivery (pipeline path).
     package func accept(_ records: [LogRecord], settlement: BatchSettlement) async throws {
-        engine.submit([encode(records)], records: records.count, settlement: settlement)
+        await engine.submit([encode(records)], records: records.count, settlement: settlement)
     }
 
     /// Sends a batch and returns once it was delivered (used outside a pipeline).
