@@ -9,10 +9,15 @@ import Testing
         initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(100), retryBudget: .seconds(60))
     static let ndjson = NDJSONEncoding(format: JSONFormat(includeSequence: true))
 
-    func pipeline(_ sink: HTTPSink, errors: ErrorCollector = ErrorCollector(), batch: Int = 100) throws -> LogPipeline {
+    /// `delay` long: only a full batch, a flush or shutdown closes a batch, so the number of
+    /// requests does not depend on how fast the test logs.
+    func pipeline(
+        _ sink: HTTPSink, errors: ErrorCollector = ErrorCollector(), batch: Int = 100,
+        delay: Duration = .milliseconds(5)
+    ) throws -> LogPipeline {
         try LogPipeline(
             sinks: [sink], level: .trace, levelEnvironmentVariable: nil,
-            batching: BatchingOptions(maxRecords: batch, maxDelay: .milliseconds(5)), onInternalError: errors.handler)
+            batching: BatchingOptions(maxRecords: batch, maxDelay: delay), onInternalError: errors.handler)
     }
 
     func log(_ pipeline: LogPipeline, count: Int, from start: Int = 0) {
@@ -62,7 +67,7 @@ import Testing
         try await receiver.start()
         let errors = ErrorCollector()
         let sink = try HTTPSink(url: receiver.url, encoding: Self.ndjson, retry: Self.fastRetry)
-        let pipeline = try pipeline(sink, errors: errors)
+        let pipeline = try pipeline(sink, errors: errors, delay: .seconds(60))
         log(pipeline, count: 50)
         let report = await pipeline.shutdown(timeout: .seconds(30))
         #expect(report.stats.written == 50 && report.stats.dropped.total == 0)
@@ -83,7 +88,7 @@ import Testing
         try await receiver.start()
         let errors = ErrorCollector()
         let sink = try HTTPSink(url: receiver.url, encoding: Self.ndjson, retry: Self.fastRetry)
-        let pipeline = try pipeline(sink, errors: errors)
+        let pipeline = try pipeline(sink, errors: errors, delay: .seconds(60))
         log(pipeline, count: 10)
         #expect(await pipeline.flush(timeout: .seconds(30)) == .completed)
         log(pipeline, count: 10, from: 10)
