@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .library(name: "Sluice", targets: ["Sluice"]),
         .library(name: "SluiceTesting", targets: ["SluiceTesting"]),
+        .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
         .executable(name: "sluice-demo", targets: ["SluiceDemo"]),
     ],
     traits: [
@@ -53,10 +54,17 @@ let package = Package(
             ]
         ),
         .target(name: "SluiceTesting", dependencies: ["Sluice"]),
+        // HTTP shipping lives apart so the core never links FoundationNetworking (libcurl) or zlib.
+        .target(name: "SluiceHTTP", dependencies: ["Sluice", "CZlib"]),
         .executableTarget(name: "SluiceDemo", dependencies: ["Sluice"], path: "Examples/Demo"),
         // A heavy writer the tests start as a child process and kill with SIGKILL.
         .executableTarget(name: "SluiceCrashWriter", dependencies: ["Sluice"], path: "Tests/Fixtures/CrashWriter"),
-        .testTarget(name: "SluiceTests", dependencies: ["Sluice", "SluiceTesting", "SluiceCrashWriter"]),
+        .testTarget(
+            name: "SluiceTests",
+            dependencies: ["Sluice", "SluiceTesting", "SluiceHTTP", "SluiceCrashWriter"],
+            // The HTTP and syslog receivers the tests start as child processes.
+            exclude: ["Receivers/http_receiver.py", "Receivers/validate_otlp.py"]
+        ),
         .testTarget(
             name: "SluiceIntegrationTests",
             dependencies: [

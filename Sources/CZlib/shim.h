@@ -1,3 +1,3 @@
 // zlib from the system (Debian/Ubuntu: zlib1g-dev; Fedora/RHEL: zlib-devel; Alpine: zlib-dev).
-// Sluice uses it only to gzip rotated log files.
+// Sluice uses it to gzip rotated log files; SluiceHTTP to gzip request bodies.
 #include <zlib.h>

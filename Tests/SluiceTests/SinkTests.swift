@@ -106,13 +106,17 @@ func temporaryDirectory() throws -> URL {
         #expect(mode.resolve(isTerminal: isTerminal) { environment[$0] } == expected)
     }
 
-    @Test func aClosedDescriptorIsAClearError() async throws {
+    @Test func aDescriptorThatCannotBeWrittenIsAClearError() async throws {
+        // A pipe's read end refuses writes (EBADF). A closed descriptor's number would do the same,
+        // but tests running in parallel may reuse that number for their own pipes and sockets.
         let out = makePipe()
-        close(out.read)
-        close(out.write)
+        defer {
+            close(out.read)
+            close(out.write)
+        }
         let sink = ConsoleSink(
-            level: .info, format: .text, stderrLevel: nil, colors: .never, name: "c", standardOutput: out.write,
-            standardError: out.write)
+            level: .info, format: .text, stderrLevel: nil, colors: .never, name: "c", standardOutput: out.read,
+            standardError: out.read)
         await #expect(throws: SluiceError.self) { try await sink.write(records([.info])) }
     }
 }

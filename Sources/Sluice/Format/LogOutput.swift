@@ -66,6 +66,19 @@ public struct LogOutput: ~Copyable, @unchecked Sendable {
         count = 0
     }
 
+    /// Removes the last `n` bytes.
+    package mutating func removeLast(_ n: Int) {
+        precondition(n >= 0 && n <= count, "internal inconsistency: removing \(n) of \(count) bytes")
+        count -= n
+    }
+
+    /// Removes the byte at `index`, shifting the rest down.
+    package mutating func remove(at index: Int) {
+        precondition(index >= 0 && index < count, "internal inconsistency: removing byte \(index) of \(count)")
+        (base + index).update(from: base + index + 1, count: count - index - 1)
+        count -= 1
+    }
+
     /// Removes the first `n` bytes, keeping the rest (after a partial write or a rotation).
     package mutating func removeFirst(_ n: Int) {
         precondition(n >= 0 && n <= count, "internal inconsistency: removing \(n) of \(count) bytes")

@@ -25,6 +25,9 @@ public struct InternalError: Error, Sendable, CustomStringConvertible {
         /// A sink's inbox stayed full past the stall timeout; batches are dropped for it until it
         /// catches up.
         public static let sinkStalled = Kind(name: "sink stalled")
+        /// A network sink could not deliver a batch and will retry it (the batch is not lost yet).
+        /// Network sinks report the first failure at once and then at most one per interval.
+        public static let deliveryRetrying = Kind(name: "delivery failed, retrying")
         /// Shutdown reached its deadline before everything was written.
         public static let shutdownTimedOut = Kind(name: "shutdown timed out")
 

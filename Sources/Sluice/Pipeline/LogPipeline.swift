@@ -357,6 +357,8 @@ public final class LogPipeline: Sendable {
             core.closeIntake()
             for driver in drivers where driver.finished.value == nil {
                 unfinished.append(driver.name)
+                // A network sink still retrying stops now; what it held is settled below.
+                (driver.sink as? any SettlingSink)?.abandonPending()
                 for id in driver.inbox.abandon() {
                     core.settle(batch: id, sink: driver.index, outcome: .shutdown)
                 }

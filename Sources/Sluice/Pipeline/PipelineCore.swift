@@ -202,6 +202,20 @@ package final class PipelineCore: @unchecked Sendable {
         }
     }
 
+    /// A batch a sink accepted earlier was delivered (`error == nil`) or given up on. Like a write,
+    /// success clears the run of failures and failure extends it.
+    package func sinkDeliveryFinished(_ index: Int, error: (any Error)?) {
+        lock.withLock {
+            if let error {
+                ledger.sinks[index].errors += 1
+                ledger.sinks[index].consecutiveFailures += 1
+                ledger.sinks[index].lastError = String(describing: error)
+            } else {
+                ledger.sinks[index].consecutiveFailures = 0
+            }
+        }
+    }
+
     package func sinkFlushed(_ index: Int) {
         lock.withLock { ledger.sinks[index].flushes += 1 }
     }

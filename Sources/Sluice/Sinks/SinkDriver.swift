@@ -46,6 +46,10 @@ package final class SinkDriver: Sendable {
             switch await inbox.next() {
             case .batch(let id, let records):
                 core.sinkOperationStarted(index)
+                if let settling = sink as? any SettlingSink {
+                    await accept(records, batch: id, into: settling)
+                    continue
+                }
                 do {
                     try await sink.write(records)
                     core.sinkOperationFinished(index, error: nil, isWrite: true)
@@ -57,6 +61,14 @@ package final class SinkDriver: Sendable {
                 }
                 core.retire(records)
             case .flush(let barrier):
+                if sink is any SettlingSink {
+                    // A network sink waits for its receiver in the background and keeps accepting
+                    // batches meanwhile, so its own bounded buffer (not this inbox) absorbs an outage.
+                    Task(name: "sluice flush \(name)", executorPreference: executor) {
+                        barrier.sinkFinished(self.index, succeeded: await self.flushSettlingSink())
+                    }
+                    continue
+                }
                 let succeeded = await flushSink()
                 barrier.sinkFinished(index, succeeded: succeeded)
             case .reopen(let barrier):
@@ -85,6 +97,43 @@ package final class SinkDriver: Sendable {
                 executor.stop()
                 return
             }
+        }
+    }
+
+    /// Hands a batch to a sink that settles it later (a network sink with its own retry buffer).
+    private func accept(_ records: [LogRecord], batch id: UInt64, into sink: any SettlingSink) async {
+        let count = records.count
+        let settlement = BatchSettlement(
+            finish: { [core, index] error in
+                core.sinkDeliveryFinished(index, error: error)
+                core.settle(batch: id, sink: index, outcome: error == nil ? .written : .failed)
+                if let error {
+                    self.report(.writeFailed, "\(count) records dropped: \(error)", error)
+                }
+            },
+            report: reportError
+        )
+        do {
+            try await sink.accept(records, settlement: settlement)
+            // Accepting proves nothing about delivery, so it neither times a write nor clears failures.
+            core.sinkOperationFinished(index, error: nil, isWrite: false)
+        } catch {
+            core.sinkOperationFinished(index, error: error, isWrite: false)
+            core.settle(batch: id, sink: index, outcome: .failed)
+            report(.writeFailed, "\(count) records dropped: \(error)", error)
+        }
+    }
+
+    /// Flushes a sink that settles batches later: waits until what it accepted so far is settled.
+    /// Not timed as an operation, so a long outage shows as failures, not as a stalled sink.
+    private func flushSettlingSink() async -> Bool {
+        do {
+            try await sink.flush()
+            core.sinkFlushed(index)
+            return true
+        } catch {
+            report(.flushFailed, "\(error)", error)
+            return false
         }
     }
 
