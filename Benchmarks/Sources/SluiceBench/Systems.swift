@@ -33,6 +33,7 @@ struct RunResult: Codable {
     var loggerAllocationsPerRecord: Double?
     var disabledNanoseconds: Double?
     var disabledAllocations: UInt64?
+    var emptyCallNanoseconds: Double?
     var flushIdle: [Double]?  // p50, p99 in microseconds
     var flushQueued: [Double]?
     var verification: String?
@@ -314,6 +315,18 @@ func runSwiftLog(_ config: ChildConfig) async -> RunResult {
 
 // MARK: S3 and S4
 
+/// Written only when `emptyCall` is handed an impossible index, so the optimizer must keep the calls.
+nonisolated(unsafe) var emptyCallSideEffect = 0  // single-threaded S3 loop only
+
+/// The same non-inlined call with a never-taken branch inside: its cost is subtracted to get the
+/// disabled call's own.
+@inline(never)
+func emptyCall(_ log: SluiceLogger, _ index: Int) {
+    if index < 0 {
+        emptyCallSideEffect += log.label.utf8.count
+    }
+}
+
 @inline(never)
 func disabledCall(_ log: SluiceLogger, _ index: Int) {
     log.debug(
@@ -336,6 +349,11 @@ func runDisabledCall(_ config: ChildConfig) async throws -> RunResult {
     let elapsed = monotonicNanoseconds() - start
     result.disabledAllocations = threadAllocations() - allocationsBefore
     result.disabledNanoseconds = Double(elapsed) / Double(iterations)
+    let emptyStart = monotonicNanoseconds()
+    for index in 0..<iterations {
+        emptyCall(log, index)
+    }
+    result.emptyCallNanoseconds = Double(monotonicNanoseconds() - emptyStart) / Double(iterations)
 
     // An enabled call with its message and metadata built beforehand: what Sluice itself allocates.
     let metadata: LogMetadata = ["request_id": "0000000000000001", "status": 200, "path": "/api/v1/items"]

@@ -325,8 +325,13 @@ if let latency = sluiceRow["S2-latency"] {
             met: (latency.p99 ?? .infinity) <= 5_000))
 }
 if let disabled, let ns = disabled.disabledNanoseconds {
+    // The benchmark calls through a non-inlined wrapper so the loop cannot be optimized away; the
+    // wrapper's own cost (measured with an empty body) is not the logger's.
+    let marginal = max(0, ns - (disabled.emptyCallNanoseconds ?? 0))
     goals.append(
-        Goal(name: "S3 disabled call", target: "≤ 2 ns", measured: String(format: "%.2f ns", ns), met: ns <= 2))
+        Goal(
+            name: "S3 disabled call (beyond an empty non-inlined call)", target: "≤ 2 ns",
+            measured: String(format: "%.2f ns (%.2f ns with the call)", marginal, ns), met: marginal <= 2))
     goals.append(
         Goal(
             name: "S3 disabled-call allocations", target: "0", measured: "\(disabled.disabledAllocations ?? 0)",
@@ -434,9 +439,10 @@ if options.json {
         print(
             String(
                 format:
-                    "S3: a call below the level threshold costs %.2f ns (through a non-inlined wrapper, so it includes one call), %llu allocations in %d calls.",
-                disabled.disabledNanoseconds ?? 0, disabled.disabledAllocations ?? 0,
-                max(options.records * 100, 1_000_000)))
+                    "S3: a call below the level threshold costs %.2f ns through a non-inlined wrapper; the same wrapper with an empty body costs %.2f ns, so the disabled call itself is %.2f ns; %llu allocations in %d calls.",
+                disabled.disabledNanoseconds ?? 0, disabled.emptyCallNanoseconds ?? 0,
+                max(0, (disabled.disabledNanoseconds ?? 0) - (disabled.emptyCallNanoseconds ?? 0)),
+                disabled.disabledAllocations ?? 0, max(options.records * 100, 1_000_000)))
         print(
             String(
                 format:

@@ -6,8 +6,9 @@
 /// never does I/O; under the `block` policy it parks the calling thread on a condition variable until
 /// the collector (on its own thread) makes room.
 //
-// @unchecked Sendable is safe: `queue`, `ledger` and `state` are only accessed with `lock` held (every
-// method below takes it); every other stored property is an immutable `let` of a Sendable type.
+// @unchecked Sendable is safe: `queue`, `ledger`, `state`, `retired` and `spareBatches` are only
+// accessed with `lock` held (every method below takes it); every other stored property is an
+// immutable `let` of a Sendable type.
 @usableFromInline
 package final class PipelineCore: @unchecked Sendable {
     private let lock = Lock()
@@ -19,6 +20,10 @@ package final class PipelineCore: @unchecked Sendable {
     @exclusivity(unchecked) private var state: PipelineState = .running
     /// Batches every sink has finished with, waiting to be released by the collector's thread.
     @exclusivity(unchecked) private var retired: [[LogRecord]] = []
+    /// Emptied batch arrays kept for reuse, so a steady stream of batches does not allocate (and page
+    /// in) a fresh array for each one.
+    @exclusivity(unchecked) private var spareBatches: [[LogRecord]] = []
+    private static let maximumSpareBatches = 16
     private let blockWhenFull: Bool
     private let events: AsyncStream<CollectorEvent>.Continuation
 
@@ -99,11 +104,7 @@ package final class PipelineCore: @unchecked Sendable {
             lock.unlock()
             return nil
         }
-        let records = queue.take(upTo: limit)
-        guard !records.isEmpty else {
-            lock.unlock()
-            return nil
-        }
+        let records = queue.take(upTo: limit, reusing: spareBatches.popLast() ?? [])
         let routed = ledger.routes(for: records)
         let id = ledger.openBatch(records, routed: routed)
         let wake = queue.waitingProducers > 0
@@ -113,11 +114,27 @@ package final class PipelineCore: @unchecked Sendable {
         if wake {
             roomAvailable.broadcast()
         }
-        // Destroying records (their metadata and strings) happens here, on the collector's thread,
-        // rather than on a sink's thread, which is the busiest one when a single sink formats and
-        // writes everything.
-        garbage.removeAll()
+        recycle(&garbage)
         return (records, id, routed)
+    }
+
+    /// Destroys retired records here, on the collector's thread, rather than on a sink's thread
+    /// (the busiest one when a single sink formats and writes everything), and keeps the emptied
+    /// arrays for reuse when no sink still holds them.
+    private func recycle(_ garbage: inout [[LogRecord]]) {
+        var emptied: [[LogRecord]] = []
+        while var batch = garbage.popLast() {
+            batch.removeAll(keepingCapacity: true)
+            if batch.capacity > 0 {
+                emptied.append(batch)
+            }
+        }
+        guard !emptied.isEmpty else { return }
+        lock.withLock {
+            while spareBatches.count < Self.maximumSpareBatches, let batch = emptied.popLast() {
+                spareBatches.append(batch)
+            }
+        }
     }
 
     /// A sink is done with `records`; they are released later on the collector's thread.
@@ -131,7 +148,7 @@ package final class PipelineCore: @unchecked Sendable {
     package func releaseRetired() {
         var garbage: [[LogRecord]] = []
         lock.withLock { swap(&garbage, &retired) }
-        garbage.removeAll()
+        recycle(&garbage)
     }
 
     /// Records how a batch ended at one sink.

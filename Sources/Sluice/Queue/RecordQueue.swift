@@ -162,8 +162,9 @@ package struct RecordQueue: ~Copyable {
     }
 
     /// Removes up to `limit` records in sequence order and re-arms the wake-up signals.
-    package mutating func take(upTo limit: Int) -> [LogRecord] {
-        var batch: [LogRecord] = []
+    package mutating func take(upTo limit: Int, reusing storage: [LogRecord] = []) -> [LogRecord] {
+        var batch = storage
+        batch.removeAll(keepingCapacity: true)
         let n = min(limit, count)
         guard n > 0 else { return batch }
         batch.reserveCapacity(n)
