@@ -13,7 +13,8 @@ let package = Package(
     name: "sluice-benchmarks",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "sluice-bench", targets: ["SluiceBench"])
+        .executable(name: "sluice-bench", targets: ["SluiceBench"]),
+        .executable(name: "sluice-probe", targets: ["SluiceProbe"]),
     ],
     dependencies: [
         .package(path: sluiceRoot.path),
@@ -29,6 +30,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // No malloc hook: for running under another allocator or a profiler.
+        .executableTarget(name: "SluiceProbe", dependencies: [.product(name: "Sluice", package: sluicePackage)]),
     ],
     swiftLanguageModes: [.v6]
 )

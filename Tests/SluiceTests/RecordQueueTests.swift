@@ -135,37 +135,74 @@ import Testing
     }
 }
 
-@Suite struct RingBufferTests {
-    @Test func wrapsAroundGrowsAndShrinks() {
-        var ring = RingBuffer<Int>(initialCapacity: 4)
-        for i in 0..<3 { ring.append(i) }
-        #expect(ring.popFirst() == 0)
-        for i in 3..<20 { ring.append(i) }  // wraps, then grows
-        #expect(ring.popLast() == 19)
-        var out: [Int] = []
-        ring.moveFront(5, into: &out)
-        #expect(out == [1, 2, 3, 4, 5])
-        ring.moveFront(100, into: &out)
-        #expect(out == Array(1...18))
-        let empty = ring.isEmpty
-        #expect(empty)
-        ring.append(42)
-        #expect(ring.withFirst { $0 } == 42)
+@Suite struct ChunkedQueueTests {
+    @Test func handsOverWholeChunksInOrder() {
+        var queue = ChunkedQueue<Int>(chunkSize: 4)
+        for i in 0..<10 { queue.append(i) }
+        #expect(queue.count == 10)
+        #expect(queue.takeChunk(upTo: 4) == [0, 1, 2, 3])
+        #expect(queue.takeChunk(upTo: 2) == [4, 5], "a chunk larger than the limit is split")
+        #expect(queue.takeChunk(upTo: 100) == [6, 7, 8, 9], "a partial chunk is topped up from the next")
+        #expect(queue.isEmpty)
+        #expect(queue.takeChunk(upTo: 100) == [])
+    }
+
+    @Test func removesAtBothEndsAcrossChunks() {
+        var queue = ChunkedQueue<Int>(chunkSize: 3)
+        for i in 0..<7 { queue.append(i) }
+        let removedTwo = queue.removeFirst() && queue.removeFirst()
+        #expect(removedTwo)
+        #expect(queue.popFirst() == 2)
+        #expect(queue.withFirst { $0 } == 3)
+        let removedSix = queue.removeLast()
+        let removedFive = queue.removeLast()
+        #expect(removedSix && removedFive)
+        #expect(queue.count == 2)
+        queue.append(9)
+        #expect(queue.takeChunk(upTo: 10) == [3, 4, 9])
+        #expect(queue.isEmpty)
+        let removedFromEmpty = queue.removeFirst() || queue.removeLast()
+        #expect(!removedFromEmpty)
+    }
+
+    @Test func removingEverythingFromTheBackOfAPartlyConsumedChunkEmptiesIt() {
+        var queue = ChunkedQueue<Int>(chunkSize: 4)
+        for i in 0..<3 { queue.append(i) }
+        let removedFirst = queue.removeFirst()
+        #expect(removedFirst)
+        let removedBoth = queue.removeLast() && queue.removeLast()
+        #expect(removedBoth)
+        #expect(queue.isEmpty)
+        queue.append(7)
+        #expect(queue.takeChunk(upTo: 4) == [7])
     }
 
     @Test func releasesElementsItStillHolds() {
         final class Tracker {
             static let lock = Lock()
-            nonisolated(unsafe) static var live = 0
+            nonisolated(unsafe) static var live = 0  // guarded by `lock`
             init() { Tracker.lock.withLock { Tracker.live += 1 } }
             deinit { Tracker.lock.withLock { Tracker.live -= 1 } }
         }
         do {
-            var ring = RingBuffer<Tracker>(initialCapacity: 4)
-            for _ in 0..<10 { ring.append(Tracker()) }
-            _ = ring.popFirst()
-            #expect(Tracker.lock.withLock { Tracker.live } == 9)
+            var queue = ChunkedQueue<Tracker>(chunkSize: 4)
+            for _ in 0..<10 { queue.append(Tracker()) }
+            queue.removeFirst()
+            _ = queue.takeChunk(upTo: 4)
+            // Evicted elements of a chunk are released with the chunk; the rest are still queued.
+            #expect(Tracker.lock.withLock { Tracker.live } == 6)
+            queue.removeAll()
+            #expect(Tracker.lock.withLock { Tracker.live } == 0)
         }
         #expect(Tracker.lock.withLock { Tracker.live } == 0)
+    }
+
+    @Test func reusesDonatedArrays() {
+        var queue = ChunkedQueue<Int>(chunkSize: 4)
+        var donated: [Int] = []
+        donated.reserveCapacity(64)
+        queue.donate(donated)
+        queue.append(1)
+        #expect(queue.takeChunk(upTo: 4).capacity >= 64, "the new chunk came from the donated array")
     }
 }

@@ -39,6 +39,8 @@ struct RunResult: Codable {
     var verification: String?
     /// CPU nanoseconds per record, by thread group (sink, collector, producers, main).
     var cpuPerRecord: [String: Double]?
+    /// Records per batch the collector handed to the sinks, on average.
+    var meanBatchRecords: Double?
 
     var recordsPerSecond: Double { seconds > 0 ? Double(records) / seconds : 0 }
 }
@@ -167,6 +169,7 @@ func runSluice(_ config: ChildConfig) async throws -> RunResult {
     result.cpuPerRecord = sampler.stop().mapValues { Double($0) / Double(result.records) }
     result.written = report.written
     result.dropped = report.dropped.total
+    result.meanBatchRecords = Double(report.stats.logged - report.dropped.total) / Double(max(report.stats.batches, 1))
     result.callerAllocationsPerRecord = Double(outcomes.map(\.1).reduce(0, +)) / Double(result.records)
     if timed {
         var merged = LatencyHistogram()

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Samples every thread's CPU time (from /proc/self/task/*/schedstat) every few milliseconds, so the
+/// Samples every thread's CPU time (from /proc/self/task/*/schedstat) every 20 milliseconds, so the
 /// CPU used by threads that exit before the end (a pipeline's sink threads stop at shutdown) is still
 /// counted. Grouped by thread name: `sluice-sink-0`, `sluice-collecto`, everything else.
 final class ThreadCPUSampler: @unchecked Sendable {
@@ -15,7 +15,7 @@ final class ThreadCPUSampler: @unchecked Sendable {
             Thread.current.name = "sluice-sampler"
             while lock.withLock({ running }) {
                 sample()
-                usleep(2_000)
+                usleep(20_000)
             }
         }
         self.thread = thread

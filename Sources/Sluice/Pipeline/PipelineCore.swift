@@ -6,7 +6,7 @@
 /// never does I/O; under the `block` policy it parks the calling thread on a condition variable until
 /// the collector (on its own thread) makes room.
 //
-// @unchecked Sendable is safe: `queue`, `ledger`, `state`, `retired` and `spareBatches` are only
+// @unchecked Sendable is safe: `queue`, `ledger`, `state` and `retired` are only
 // accessed with `lock` held (every method below takes it); every other stored property is an
 // immutable `let` of a Sendable type.
 @usableFromInline
@@ -20,10 +20,6 @@ package final class PipelineCore: @unchecked Sendable {
     @exclusivity(unchecked) private var state: PipelineState = .running
     /// Batches every sink has finished with, waiting to be released by the collector's thread.
     @exclusivity(unchecked) private var retired: [[LogRecord]] = []
-    /// Emptied batch arrays kept for reuse, so a steady stream of batches does not allocate (and page
-    /// in) a fresh array for each one.
-    @exclusivity(unchecked) private var spareBatches: [[LogRecord]] = []
-    private static let maximumSpareBatches = 16
     private let blockWhenFull: Bool
     private let events: AsyncStream<CollectorEvent>.Continuation
 
@@ -104,7 +100,7 @@ package final class PipelineCore: @unchecked Sendable {
             lock.unlock()
             return nil
         }
-        let records = queue.take(upTo: limit, reusing: spareBatches.popLast() ?? [])
+        let records = queue.take(upTo: limit)
         let routed = ledger.routes(for: records)
         let id = ledger.openBatch(records, routed: routed)
         let wake = queue.waitingProducers > 0
@@ -131,8 +127,8 @@ package final class PipelineCore: @unchecked Sendable {
         }
         guard !emptied.isEmpty else { return }
         lock.withLock {
-            while spareBatches.count < Self.maximumSpareBatches, let batch = emptied.popLast() {
-                spareBatches.append(batch)
+            for batch in emptied {
+                queue.donate(batch)
             }
         }
     }

@@ -2,9 +2,11 @@
 /// states and the wake-up signals for the collector. It does no locking, waiting or I/O itself;
 /// ``PipelineCore`` holds it under its lock and carries out what it answers.
 ///
-/// Records below the protected level and records at or above it wait in two FIFO rings, so the
-/// dropping policies can evict the oldest (or newest) unprotected record in O(1). Sequence numbers are
-/// assigned on acceptance, so ``take(upTo:)`` restores the exact enqueue order by merging the two.
+/// Records below the protected level and records at or above it wait in two FIFOs, so the dropping
+/// policies can evict the oldest (or newest) unprotected record in O(1). Each FIFO keeps its records
+/// in chunks of one batch, so taking a batch hands over a chunk without copying a record. Sequence
+/// numbers are assigned on acceptance, so ``take(upTo:)`` restores the exact enqueue order by merging
+/// the two when both hold records.
 package struct RecordQueue: ~Copyable {
     /// Whether new log calls are accepted.
     package enum Intake: Sendable, Equatable {
@@ -50,8 +52,8 @@ package struct RecordQueue: ~Copyable {
     package let protectedLevel: LogLevel
     package let batchSize: Int
 
-    private var unprotected: RingBuffer<LogRecord>
-    private var protected: RingBuffer<LogRecord>
+    private var unprotected: ChunkedQueue<LogRecord>
+    private var protected: ChunkedQueue<LogRecord>
     package private(set) var intake: Intake = .open
     package private(set) var nextSequence: UInt64 = 1
     private var notifiedNonEmpty = false
@@ -69,9 +71,8 @@ package struct RecordQueue: ~Copyable {
         policy = options.overflow
         protectedLevel = options.protectedLevel
         self.batchSize = batchSize
-        let initial = min(options.capacity, max(batchSize * 2, 1024))
-        unprotected = RingBuffer(initialCapacity: initial)
-        protected = RingBuffer(initialCapacity: 16)
+        unprotected = ChunkedQueue(chunkSize: batchSize)
+        protected = ChunkedQueue(chunkSize: batchSize, maximumSpares: 2)
     }
 
     /// Records waiting in the queue.
@@ -106,13 +107,13 @@ package struct RecordQueue: ~Copyable {
             case .dropNewest:
                 // The newest record goes, unless it is protected and an unprotected one can go instead.
                 droppedOverflow += 1
-                guard isProtected, unprotected.popLast() != nil else {
+                guard isProtected, unprotected.removeLast() else {
                     return .reject
                 }
             case .dropOldest:
                 droppedOverflow += 1
                 // Full of protected records and this one is not: it is the one to discard.
-                guard unprotected.popFirst() != nil || (isProtected && protected.popFirst() != nil) else {
+                guard unprotected.removeFirst() || (isProtected && protected.removeFirst()) else {
                     return .reject
                 }
             }
@@ -161,29 +162,19 @@ package struct RecordQueue: ~Copyable {
         }
     }
 
-    /// Removes up to `limit` records in sequence order and re-arms the wake-up signals.
-    package mutating func take(upTo limit: Int, reusing storage: [LogRecord] = []) -> [LogRecord] {
-        var batch = storage
-        batch.removeAll(keepingCapacity: true)
-        let n = min(limit, count)
-        guard n > 0 else { return batch }
-        batch.reserveCapacity(n)
+    /// Removes up to `limit` records in sequence order and re-arms the wake-up signals. When only one
+    /// of the two FIFOs holds records (the common case) the batch is its oldest chunk, uncopied.
+    package mutating func take(upTo limit: Int) -> [LogRecord] {
+        var batch: [LogRecord]
         if protected.isEmpty {
-            unprotected.moveFront(n, into: &batch)
+            batch = unprotected.takeChunk(upTo: limit)
+        } else if unprotected.isEmpty {
+            batch = protected.takeChunk(upTo: limit)
         } else {
-            while batch.count < n {
-                let nextUnprotected = unprotected.withFirst { $0.sequence }
-                let nextProtected = protected.withFirst { $0.sequence }
-                switch (nextUnprotected, nextProtected) {
-                case (let u?, let p?):
-                    batch.append((u < p ? unprotected.popFirst() : protected.popFirst())!)
-                case (.some, nil):
-                    unprotected.moveFront(n - batch.count, into: &batch)
-                case (nil, .some):
-                    protected.moveFront(n - batch.count, into: &batch)
-                case (nil, nil):
-                    preconditionFailure("internal inconsistency: queue count \(count) but both rings empty")
-                }
+            batch = []
+            batch.reserveCapacity(min(limit, count))
+            while batch.count < limit, let next = popOldest() {
+                batch.append(next)
             }
         }
         if count == 0 {
@@ -193,6 +184,21 @@ package struct RecordQueue: ~Copyable {
             notifiedBatchReady = false
         }
         return batch
+    }
+
+    /// Removes the record with the lowest sequence number from either FIFO.
+    private mutating func popOldest() -> LogRecord? {
+        switch (unprotected.withFirst { $0.sequence }, protected.withFirst { $0.sequence }) {
+        case (let u?, let p?): u < p ? unprotected.popFirst() : protected.popFirst()
+        case (.some, nil): unprotected.popFirst()
+        case (nil, .some): protected.popFirst()
+        case (nil, nil): nil
+        }
+    }
+
+    /// Offers an emptied batch array for reuse.
+    package mutating func donate(_ array: [LogRecord]) {
+        unprotected.donate(array)
     }
 
     /// Stops accepting new log calls (shutdown began).

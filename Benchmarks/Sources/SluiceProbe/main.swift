@@ -1,0 +1,51 @@
+// sluice-probe: one S1 or S2 run through Sluice, without sluice-bench's malloc-counting hook, so it
+// can run under another allocator or a profiler:
+//
+//     LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 .build/release/sluice-probe S1
+//     perf record -g .build/release/sluice-probe S2
+//
+// Prints records/s; the file goes to a private temporary directory and is removed.
+
+import Foundation
+import Sluice
+
+let scenario = CommandLine.arguments.dropFirst().first ?? "S1"
+let producers = scenario == "S2" ? 100 : 1
+let total = Int(CommandLine.arguments.dropFirst(2).first ?? "1000000") ?? 1_000_000
+let directory = NSTemporaryDirectory() + "sluice-probe-\(getpid())"
+try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: directory) }
+
+let pipeline = try LogPipeline(
+    sinks: [try FileSink(path: "\(directory)/probe.log", format: TextFormat())],
+    level: .info,
+    levelEnvironmentVariable: nil,
+    queue: QueueOptions(overflow: .block)
+)
+let log = pipeline.logger(label: "bench")
+let perProducer = total / producers
+let start = ContinuousClock.now
+await withTaskGroup(of: Void.self) { group in
+    for producer in 0..<producers {
+        group.addTask {
+            for index in 0..<perProducer {
+                let id = String(UInt64(producer) << 40 | UInt64(index), radix: 16)
+                log.info(
+                    "request handled",
+                    metadata: [
+                        "request_id": "\(String(repeating: "0", count: 16 - id.utf8.count))\(id)",
+                        "status": 200,
+                        "path": "/api/v1/items",
+                    ]
+                )
+            }
+        }
+    }
+}
+let report = await pipeline.shutdown(timeout: .seconds(600))
+let seconds =
+    Double(start.duration(to: .now).components.attoseconds) / 1e18
+    + Double(start.duration(to: .now).components.seconds)
+print(
+    "\(scenario): \(String(format: "%.2f", Double(report.written) / seconds / 1e6)) M records/s, written \(report.written), dropped \(report.dropped.total)"
+)
