@@ -22,11 +22,21 @@ func clockCost() -> Double {
     return Double(samples.sorted()[50]) / 1_000
 }
 
-/// Peak resident set size of this process, in bytes.
+/// Peak resident set size of this process, in bytes: `VmHWM` from /proc/self/status. Not
+/// `getrusage`'s `ru_maxrss`, which Linux carries across `execve`, so a child started by a large
+/// parent would report the parent's peak.
 func peakResidentBytes() -> Int {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return usage.ru_maxrss * 1024
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+        let kilobytes = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({
+            Int($0)
+        })
+    else {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
+    }
+    return kilobytes * 1024
 }
 
 /// Allocations made by the calling thread so far (counted by the malloc interposer).

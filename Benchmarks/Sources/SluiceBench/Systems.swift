@@ -41,6 +41,8 @@ struct RunResult: Codable {
     var cpuPerRecord: [String: Double]?
     /// Records per batch the collector handed to the sinks, on average.
     var meanBatchRecords: Double?
+    /// F: nanoseconds per record, by format (and for formatting plus writing through `FileSink`).
+    var formatNanoseconds: [String: Double]?
 
     var recordsPerSecond: Double { seconds > 0 ? Double(records) / seconds : 0 }
 }
@@ -409,5 +411,56 @@ func runFlush(_ config: ChildConfig) async throws -> RunResult {
     result.flushQueued = summary(queued)
     result.written = 300_000
     result.peakResidentBytes = peakResidentBytes()
+    return result
+}
+
+// MARK: F: formatters and the file sink, single-threaded
+
+/// F: what one record costs to format with each built-in format, and to format and write through
+/// `FileSink`, on one thread with a warm 512-record batch: the pipeline's per-record work without the
+/// hand-off between threads. Also runs under `valgrind --tool=callgrind` for instruction counts.
+func runFormatters(_ config: ChildConfig) async throws -> RunResult {
+    var result = RunResult(system: config.system, scenario: "F", policy: "-", records: config.records)
+    let batch = (0..<512).map { index in
+        LogRecord(
+            level: .info,
+            label: Workload.label,
+            message: Workload.message,
+            metadata: [
+                "request_id": .string(Workload.requestID(producer: 0, index: index)), "status": 200,
+                "path": "/api/v1/items",
+            ]
+        )
+    }
+    let rounds = max(1, config.records / batch.count)
+    func measure(_ body: () async throws -> Void) async rethrows -> Double {
+        var best = UInt64.max
+        for _ in 0..<3 {
+            let start = monotonicNanoseconds()
+            for _ in 0..<rounds {
+                try await body()
+            }
+            best = min(best, monotonicNanoseconds() - start)
+        }
+        return Double(best) / Double(rounds * batch.count)
+    }
+    var formats: [String: Double] = [:]
+    for (name, format) in [("text", TextFormat() as any LogFormat), ("logfmt", LogfmtFormat()), ("json", JSONFormat())]
+    {
+        var output = LogOutput()
+        formats[name] = await measure {
+            var next = 0
+            while next < batch.count {
+                output.removeAll()
+                next = format.write(batch, from: next, to: &output, byteLimit: 64 * 1024)
+            }
+        }
+    }
+    unlink(config.logFile)
+    let file = try FileSink(path: config.logFile, format: TextFormat())
+    formats["text + FileSink.write"] = try await measure { try await file.write(batch) }
+    try await file.close()
+    unlink(config.logFile)
+    result.formatNanoseconds = formats
     return result
 }

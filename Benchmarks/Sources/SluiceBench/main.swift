@@ -8,7 +8,7 @@
 import Foundation
 
 struct Options {
-    var scenarios: [String] = ["S1", "S2", "S3", "S4"]
+    var scenarios: [String] = ["S1", "S2", "S3", "S4", "F"]
     var records = 1_000_000
     var producers = 100
     var policy = "block"
@@ -23,7 +23,7 @@ struct Options {
     var resultPath: String?
 
     static let usage = """
-        usage: sluice-bench [--scenario S1,S2,S3,S4] [--records N] [--producers N] [--policy block|dropOldest|dropNewest]
+        usage: sluice-bench [--scenario S1,S2,S3,S4,F] [--records N] [--producers N] [--policy block|dropOldest|dropNewest]
                             [--format text|json] [--sink file|null] [--runs N] [--quick] [--json]
                             [--systems sluice,limit,naive,swiftlog,spdlog] [--spdlog PATH] [--dir PATH]
         """
@@ -87,6 +87,7 @@ if let encoded = options.child, let resultPath = options.resultPath {
     switch (config.system, config.scenario) {
     case ("sluice", "S3"): result = try await runDisabledCall(config)
     case ("sluice", "S4"): result = try await runFlush(config)
+    case ("sluice", "F"): result = try await runFormatters(config)
     case ("sluice", _): result = try await runSluice(config)
     case ("limit", _): result = runLimit(config)
     case ("naive", _): result = await runNaive(config)
@@ -257,6 +258,10 @@ var flush: RunResult?
 if options.scenarios.contains("S4") {
     flush = try measure(config("sluice", "S4"), verify: false)
 }
+var formatters: RunResult?
+if options.scenarios.contains("F") {
+    formatters = try measure(config("sluice", "F"), verify: false)
+}
 
 // MARK: Report
 
@@ -362,6 +367,7 @@ if options.json {
         var rows: [String: [String: RunResult]]
         var disabledCall: RunResult?
         var flush: RunResult?
+        var formatters: RunResult?
         var goals: [Goal]
         var allVerified: Bool
     }
@@ -369,7 +375,7 @@ if options.json {
         records: options.records, policy: options.policy, format: options.format, sink: options.sink,
         runs: options.runs,
         cores: ProcessInfo.processInfo.activeProcessorCount, rows: rows, disabledCall: disabled, flush: flush,
-        goals: goals,
+        formatters: formatters, goals: goals,
         allVerified: allVerified
     )
     let encoder = JSONEncoder()
@@ -462,6 +468,10 @@ if options.json {
                 format:
                     "S4: flush() on an idle pipeline p50 %.0f µs, p99 %.0f µs; with 10,000 records just logged p50 %.0f µs, p99 %.0f µs.",
                 idle[0], idle[1], queued[0], queued[1]))
+    }
+    if let costs = formatters?.formatNanoseconds {
+        let listed = costs.sorted { $0.key < $1.key }.map { String(format: "%@ %.0f ns", $0.key, $0.value) }
+        print("F: per record on one thread, warm batch, no pipeline: \(listed.joined(separator: ", ")).")
     }
     if !goals.isEmpty {
         print("")

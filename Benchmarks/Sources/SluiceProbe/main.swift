@@ -4,12 +4,42 @@
 //     LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 .build/release/sluice-probe S1
 //     perf record -g .build/release/sluice-probe S2
 //
+//     valgrind --tool=callgrind .build/release/sluice-probe F 100000   # formatters only, one thread
+//
 // Prints records/s; the file goes to a private temporary directory and is removed.
 
 import Foundation
 import Sluice
 
 let scenario = CommandLine.arguments.dropFirst().first ?? "S1"
+
+if scenario == "F" {
+    // Each built-in format over a warm 512-record batch, on this thread only (no pipeline, no other
+    // threads), so instruction counts under callgrind are exact and repeatable.
+    let count = Int(CommandLine.arguments.dropFirst(2).first ?? "100000") ?? 100_000
+    let batch = (0..<512).map { index in
+        LogRecord(
+            level: .info, label: "bench", message: "request handled",
+            metadata: [
+                "request_id": .string(String(index + 1 << 40, radix: 16)), "status": 200, "path": "/api/v1/items",
+            ]
+        )
+    }
+    var output = LogOutput()
+    var bytes = 0
+    for format in [TextFormat() as any LogFormat, LogfmtFormat(), JSONFormat()] {
+        for _ in 0..<max(1, count / batch.count) {
+            var next = 0
+            while next < batch.count {
+                output.removeAll()
+                next = format.write(batch, from: next, to: &output, byteLimit: 64 * 1024)
+                bytes += output.count
+            }
+        }
+    }
+    print("F: formatted \(count) records with each of text, logfmt and JSON (\(bytes) bytes)")
+    exit(0)
+}
 let producers = scenario == "S2" ? 100 : 1
 let total = Int(CommandLine.arguments.dropFirst(2).first ?? "1000000") ?? 1_000_000
 let directory = NSTemporaryDirectory() + "sluice-probe-\(getpid())"
