@@ -297,13 +297,27 @@ import Testing
         let gate = GateSink()
         let pipeline = try makePipeline(
             [gate],
-            batching: BatchingOptions(maxRecords: 10, maxDelay: .milliseconds(1)),
+            // Batches close only when full, so the collector's holdings below are exact.
+            batching: BatchingOptions(maxRecords: 10, maxDelay: .seconds(600)),
             queue: QueueOptions(capacity: 100, overflow: policy),
             delivery: DeliveryOptions(inboxCapacity: 1, stallTimeout: .seconds(600))
         )
         let log = pipeline.logger(label: "flood")
+        // First fill everything behind the queue: one batch in the gate's write, one in its inbox,
+        // one the collector holds while it waits for room. Only then flood, so what the queue
+        // keeps does not depend on when the collector's thread happened to run.
+        for i in 0..<30 {
+            log.debug("debug \(i)")
+        }
+        var held = pipeline.stats
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        while !(held.queueDepth == 0 && held.inFlight == 30) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+            held = pipeline.stats
+        }
+        #expect(held.queueDepth == 0 && held.inFlight == 30, "the collector holds three batches: \(held)")
         let errorsAt: Set<Int> = [300, 600, 998]
-        for i in 0..<1_000 {
+        for i in 30..<1_000 {
             if errorsAt.contains(i) {
                 log.error("error \(i)")
             } else {
@@ -327,14 +341,14 @@ import Testing
         }
         if policy == .dropOldest {
             #expect(written.contains("debug 999"), "dropOldest keeps the newest records")
-            // Before the gate opens the collector can hold at most three batches (one being written,
-            // one in the inbox, one waiting for room); everything else from before the queue's final
-            // window was evicted, whenever the collector happened to start.
+            // Only the three batches held before the flood survive from before the queue's final
+            // window.
             let older = written.filter { $0.hasPrefix("debug ") && Int($0.dropFirst(6))! < 1_000 - 100 }
-            #expect(older.count <= 3 * 10, "\(older.count) records from before the final window survived")
+            #expect(older == (0..<30).map { "debug \($0)" }, "only the held records from before the final window")
         } else {
             #expect(!written.contains("debug 999"), "dropNewest discards the newest records")
-            #expect(written.contains("debug 50"))
+            #expect(written.contains("debug 50") && written.contains("debug 120"), "the oldest queued records stay")
+            #expect(!written.contains("debug 130"), "nothing after the queue filled")
         }
     }
 
