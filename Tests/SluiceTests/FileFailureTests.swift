@@ -128,6 +128,95 @@ private let fastFailure = FailurePolicy(
         #expect(String(decoding: content, as: UTF8.self).contains("\"message\":\"after 99\""))
     }
 
+    @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root; skipped"))
+    func failedRotationsAndArchivesAreReportedAndRecoverWithoutLosingRecords() async throws {
+        let mountPoint = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: mountPoint) }
+        // Plenty of space but few inodes: creating a file is what fails.
+        let mounted = try await runProgram(
+            "/usr/bin/env",
+            ["mount", "-t", "tmpfs", "-o", "size=8m,nr_inodes=64,mode=0755", "tmpfs", mountPoint.path])
+        guard mounted.status == 0 else {
+            print("skipping the inode test: mount -t tmpfs failed (status \(mounted.status)); it needs CAP_SYS_ADMIN")
+            return
+        }
+        defer { _ = try? runProgramBlocking("/usr/bin/env", ["umount", "-l", mountPoint.path]) }
+        let logs = mountPoint.appendingPathComponent("logs")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: false)
+        // Explicitly: another test may have the process's umask at 0 at this moment.
+        #expect(chmod(logs.path, 0o750) == 0)
+        let errors = ErrorCollector()
+        let file = try FileSink(
+            path: logs.appendingPathComponent("app.log").path, format: JSONFormat(includeSequence: true),
+            rotation: RotationPolicy(trigger: .size(bytes: 4_096), compression: .gzip), name: "rotating")
+        let pipeline = try LogPipeline(
+            sinks: [file], level: .trace, levelEnvironmentVariable: nil,
+            batching: BatchingOptions(maxRecords: 64, maxDelay: .milliseconds(1)), onInternalError: errors.handler)
+        let log = pipeline.logger(label: "inodes")
+        var logged = 0
+        func logSome(_ count: Int) async {
+            for _ in 0..<count {
+                log.info("record \(logged) \(String(repeating: "x", count: 80))")
+                logged += 1
+            }
+            #expect(await pipeline.flush(timeout: .seconds(30)) == .completed)
+        }
+        func waitFor(_ condition: () -> Bool) async throws -> Bool {
+            let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+            while !condition() && ContinuousClock.now < deadline {
+                await logSome(5)
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return condition()
+        }
+
+        // Use up every inode: the rename works, the new file cannot be created, so the rotation
+        // is undone and the sink keeps appending to the current file.
+        var fillers: [String] = []
+        while true {
+            let path = mountPoint.appendingPathComponent("filler\(fillers.count)").path
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+            guard fd >= 0 else { break }
+            close(fd)
+            fillers.append(path)
+        }
+        #expect(errno == ENOSPC && !fillers.isEmpty)
+        await logSome(100)
+        #expect(file.stats.rotationFailures >= 1 && file.stats.rotations == 0)
+        let rotation = errors.all.first { $0.kind == .rotationFailed }
+        #expect(rotation?.sinkName == "rotating")
+        #expect(rotation?.message.contains("ENOSPC") == true, "\(rotation?.message ?? "no report")")
+        #expect(pipeline.stats.dropped.total == 0, "a failed rotation costs no record")
+
+        // One inode comes back: the retried rotation takes it for the new file, so compressing the
+        // archive (a new .gz.tmp) fails and the archive stays uncompressed.
+        unlink(fillers.removeLast())
+        #expect(try await waitFor { file.stats.rotations >= 1 && file.stats.archiveErrors >= 1 })
+        let archive = errors.all.first { $0.kind == .archiveFailed }
+        #expect(archive?.sinkName == "rotating")
+        #expect(
+            archive.map { $0.message.contains(".gz.tmp") && $0.message.contains("ENOSPC") } == true,
+            "\(archive?.message ?? "no report")")
+
+        // Every inode back: later rotations compress, the earlier archive included.
+        for filler in fillers {
+            unlink(filler)
+        }
+        let compressedBefore = file.stats.compressions
+        #expect(try await waitFor { file.stats.compressions >= compressedBefore + 2 })
+        let report = await pipeline.shutdown(timeout: .seconds(30))
+        #expect(report.stats.logged == logged && report.stats.written == logged && report.stats.isBalanced)
+
+        var content = Data()
+        for name in try directoryListing(logs) {
+            let path = logs.appendingPathComponent(name).path
+            content += name.hasSuffix(".gz") ? try await gunzip(path) : try Data(contentsOf: URL(fileURLWithPath: path))
+        }
+        let sequences = sequenceNumbers(in: content)
+        #expect(sequences.count == logged && Set(sequences).count == logged, "every record exactly once")
+        #expect(try directoryListing(logs).allSatisfy { !$0.hasSuffix(".tmp") }, "no temporary file left")
+    }
+
     @Test func aTornLastLineIsCutWhenTheFileIsOpened() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -28,6 +28,12 @@ public struct InternalError: Error, Sendable, CustomStringConvertible {
         /// A network sink could not deliver a batch and will retry it (the batch is not lost yet).
         /// Network sinks report the first failure at once and then at most one per interval.
         public static let deliveryRetrying = Kind(name: "delivery failed, retrying")
+        /// A file sink could not rotate its file. It keeps writing to the current file (an
+        /// oversized file rather than lost records) and tries again with growing pauses.
+        public static let rotationFailed = Kind(name: "rotation failed")
+        /// A file sink could not compress or delete an archive. Records are not affected; the
+        /// archive stays uncompressed, or on disk, until a later rotation tries again.
+        public static let archiveFailed = Kind(name: "archiving failed")
         /// Shutdown reached its deadline before everything was written.
         public static let shutdownTimedOut = Kind(name: "shutdown timed out")
 

@@ -32,6 +32,11 @@ package final class SinkDriver: Sendable {
         self.executor = ThreadExecutor(name: "sluice-sink-\(index)")
         self.core = core
         self.reportError = reportError
+        if let reporting = sink as? any ProblemReportingSink {
+            reporting.reportProblems { kind, message in
+                reportError(InternalError(kind: kind, sinkName: name, message: message))
+            }
+        }
     }
 
     /// Starts the driver's loop on the sink's thread.

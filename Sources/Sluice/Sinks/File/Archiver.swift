@@ -194,9 +194,6 @@ package final class Archiver: Sendable {
     }
 
     private func fail(_ message: String) {
-        stats.update { stats in
-            stats.archiveErrors += 1
-            stats.lastError = message
-        }
+        stats.problem(.archiveFailed, message) { $0.archiveErrors += 1 }
     }
 }

@@ -276,3 +276,9 @@ public actor FileSink: LogSink {
         scheduleSyncTimer()
     }
 }
+
+extension FileSink: ProblemReportingSink {
+    package nonisolated func reportProblems(to report: @escaping @Sendable (InternalError.Kind, String) -> Void) {
+        recorder.reportProblems(to: report)
+    }
+}

@@ -9,8 +9,23 @@ package final class FileSinkStatsRecorder: Sendable {
     }
 
     private let state = LockedValue(State())
+    private let reporter = LockedValue<(@Sendable (InternalError.Kind, String) -> Void)?>(nil)
 
     package init() {}
+
+    /// Where ``problem(_:_:)`` sends its reports (the pipeline's error handler).
+    package func reportProblems(to report: @escaping @Sendable (InternalError.Kind, String) -> Void) {
+        reporter.withLock { $0 = report }
+    }
+
+    /// Counts a problem with `count`, keeps `message` as the last error and reports it.
+    package func problem(_ kind: InternalError.Kind, _ message: String, count: (inout FileSinkStats) -> Void) {
+        state.withLock { state in
+            count(&state.stats)
+            state.stats.lastError = message
+        }
+        reporter.withLock { $0 }?(kind, message)
+    }
 
     package var snapshot: FileSinkStats {
         state.withLock { state in

@@ -239,9 +239,8 @@ package final class FileWriteEngine {
             // Keep writing to the current file (better an oversized file than lost records) and
             // try again later.
             file.schedule.rotationFailed(now: now)
-            stats.update { stats in
-                stats.rotationFailures += 1
-                stats.lastError = error.message
+            stats.problem(.rotationFailed, error.message + "; still writing to the current file, retrying later") {
+                $0.rotationFailures += 1
             }
             return nil
         case .rotatedWithoutNewFile(_, let error):

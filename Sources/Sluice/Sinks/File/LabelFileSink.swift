@@ -322,3 +322,9 @@ public actor LabelFileSink: LogSink {
         scheduleSyncTimer()
     }
 }
+
+extension LabelFileSink: ProblemReportingSink {
+    package nonisolated func reportProblems(to report: @escaping @Sendable (InternalError.Kind, String) -> Void) {
+        recorder.reportProblems(to: report)
+    }
+}
