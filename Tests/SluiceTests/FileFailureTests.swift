@@ -146,9 +146,13 @@ private let fastFailure = FailurePolicy(
         // Explicitly: another test may have the process's umask at 0 at this moment.
         #expect(chmod(logs.path, 0o750) == 0)
         let errors = ErrorCollector()
+        // A manual clock, moved past the sink's rotation retry pause instead of sleeping through it.
+        let clock = ManualWallClock(utc("2026-11-23T12:00:00Z"))
         let file = try FileSink(
-            path: logs.appendingPathComponent("app.log").path, format: JSONFormat(includeSequence: true),
-            rotation: RotationPolicy(trigger: .size(bytes: 4_096), compression: .gzip), name: "rotating")
+            path: logs.appendingPathComponent("app.log").path, level: .trace, format: JSONFormat(includeSequence: true),
+            mode: 0o640, rotation: RotationPolicy(trigger: .size(bytes: 4_096), compression: .gzip),
+            durability: .flushEvery(.seconds(1)), failure: FailurePolicy(), fallback: nil,
+            allowWorldWritableDirectory: false, name: "rotating", clock: clock.wallClock)
         let pipeline = try LogPipeline(
             sinks: [file], level: .trace, levelEnvironmentVariable: nil,
             batching: BatchingOptions(maxRecords: 64, maxDelay: .milliseconds(1)), onInternalError: errors.handler)
@@ -161,11 +165,12 @@ private let fastFailure = FailurePolicy(
             }
             #expect(await pipeline.flush(timeout: .seconds(30)) == .completed)
         }
-        func waitFor(_ condition: () -> Bool) async throws -> Bool {
+        func waitFor(_ condition: () -> Bool) async -> Bool {
             let deadline = ContinuousClock.now.advanced(by: .seconds(30))
             while !condition() && ContinuousClock.now < deadline {
-                await logSome(5)
-                try await Task.sleep(for: .milliseconds(50))
+                // Past the longest retry pause (5 minutes), then a batch that rotates.
+                clock.set(LogTimestamp(nanosecondsSinceEpoch: clock.now.nanosecondsSinceEpoch + 600_000_000_000))
+                await logSome(50)
             }
             return condition()
         }
@@ -191,7 +196,7 @@ private let fastFailure = FailurePolicy(
         // One inode comes back: the retried rotation takes it for the new file, so compressing the
         // archive (a new .gz.tmp) fails and the archive stays uncompressed.
         unlink(fillers.removeLast())
-        #expect(try await waitFor { file.stats.rotations >= 1 && file.stats.archiveErrors >= 1 })
+        #expect(await waitFor { file.stats.rotations >= 1 && file.stats.archiveErrors >= 1 })
         let archive = errors.all.first { $0.kind == .archiveFailed }
         #expect(archive?.sinkName == "rotating")
         #expect(
@@ -203,7 +208,7 @@ private let fastFailure = FailurePolicy(
             unlink(filler)
         }
         let compressedBefore = file.stats.compressions
-        #expect(try await waitFor { file.stats.compressions >= compressedBefore + 2 })
+        #expect(await waitFor { file.stats.compressions >= compressedBefore + 2 })
         let report = await pipeline.shutdown(timeout: .seconds(30))
         #expect(report.stats.logged == logged && report.stats.written == logged && report.stats.isBalanced)
 
