@@ -12,7 +12,7 @@
 /// ```swift
 /// let file = try FileSink(path: "logs/app.log", format: JSONFormat(includeSource: true))
 /// ```
-public struct JSONFormat: LogFormat {
+public struct JSONFormat: LogFormat, EncodedRecordFormat {
     /// Whether to add a `source` object.
     public var includeSource: Bool
     /// Whether to add the record's `sequence` number (gaps reveal drops).
@@ -42,35 +42,40 @@ public struct JSONFormat: LogFormat {
     }
 
     public func write(_ record: LogRecord, to output: inout LogOutput) {
+        record.withEncoded { write($0, to: &output) }
+    }
+
+    package func write(_ record: EncodedRecord, to output: inout LogOutput) {
+        let sections = record.sections
         output.append("{\"timestamp\":\"")
         output.appendTimestamp(record.timestamp, fractionDigits: fractionDigits)
         output.append("\",\"level\":\"")
-        output.appendUnescaped(record.level.name)
+        output.append(Self.levelName(record.level))
         output.append("\",\"label\":\"")
-        output.appendEscaped(record.label, .json, limit: 1024)
+        output.appendEscaped(sections.label, .json, limit: 1024)
         output.append("\",\"message\":\"")
-        output.appendEscaped(record.message, .json, limit: maxMessageBytes)
+        output.appendEscaped(sections.message, .json, limit: maxMessageBytes)
         output.append(UInt8(ascii: "\""))
-        if record.hasMetadata {
+        if sections.hasMetadata {
             output.append(",\"metadata\":{")
             var first = true
-            record.forEachMetadata { key, value in
+            sections.forEachMetadata { key, value in
                 if !first {
                     output.append(UInt8(ascii: ","))
                 }
                 first = false
                 output.appendJSONKey(key)
-                output.appendJSONValue(value, limit: maxMessageBytes, depth: 1)
+                output.appendJSONValue(value, limit: maxMessageBytes)
             }
             output.append(UInt8(ascii: "}"))
         }
         if includeSource {
             output.append(",\"source\":{\"file\":\"")
-            output.appendEscaped(record.source.file, .json, limit: 1024)
+            output.appendSourceFile(record, sections, .json)
             output.append("\",\"function\":\"")
-            output.appendEscaped(record.source.function, .json, limit: 1024)
+            output.appendSourceFunction(record, sections, .json)
             output.append("\",\"line\":")
-            output.appendInteger(Int(record.source.line))
+            output.appendInteger(Int(truncatingIfNeeded: record.sourceLine(sections)))
             output.append(UInt8(ascii: "}"))
         }
         if includeSequence {
@@ -78,5 +83,17 @@ public struct JSONFormat: LogFormat {
             output.appendInteger(Int(truncatingIfNeeded: record.sequence))
         }
         output.append("}\n")
+    }
+
+    private static func levelName(_ level: LogLevel) -> StaticString {
+        switch level {
+        case .trace: "trace"
+        case .debug: "debug"
+        case .info: "info"
+        case .notice: "notice"
+        case .warning: "warning"
+        case .error: "error"
+        case .critical: "critical"
+        }
     }
 }

@@ -67,12 +67,15 @@ extension LogOutput {
     /// and escaped (empty, spaces, `=`, quotes, backslashes, controls, separators, or truncated).
     @inline(__always)
     package mutating func appendTextString(_ string: String, limit: Int) {
-        Self.withUTF8(string) { utf8 in
-            if utf8.count <= limit && appendIfPlain(utf8, .bare) {
-                return
-            }
-            appendQuoted(utf8, limit: limit)
+        Self.withUTF8(string) { appendTextString($0, limit: limit) }
+    }
+
+    @inline(__always)
+    package mutating func appendTextString(_ utf8: UnsafeBufferPointer<UInt8>, limit: Int) {
+        if utf8.count <= limit && appendIfPlain(utf8, .bare) {
+            return
         }
+        appendQuoted(utf8, limit: limit)
     }
 
     @inline(never)
@@ -212,12 +215,15 @@ extension LogOutput {
     /// an empty key becomes `_`, and keys are cut at 256 bytes.
     @inline(__always)
     package mutating func appendKey(_ key: String) {
-        Self.withUTF8(key) { utf8 in
-            if utf8.count <= 256 && appendIfPlain(utf8, .bare) {
-                return
-            }
-            appendSanitizedKey(utf8)
+        Self.withUTF8(key) { appendKey($0) }
+    }
+
+    @inline(__always)
+    package mutating func appendKey(_ utf8: UnsafeBufferPointer<UInt8>) {
+        if utf8.count <= 256 && appendIfPlain(utf8, .bare) {
+            return
         }
+        appendSanitizedKey(utf8)
     }
 
     @inline(never)

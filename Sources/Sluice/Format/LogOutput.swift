@@ -34,6 +34,9 @@ public struct LogOutput: ~Copyable, @unchecked Sendable {
     /// `YYYY-MM-DDTHH:MM:SS` of `cachedSecond`, 19 bytes.
     private let cachedPrefix: UnsafeMutablePointer<UInt8>
     private var cachedSecond: Int64 = .min
+    /// A second buffer for values rendered twice (nested values in text), allocated on first use.
+    private var scratch: UnsafeMutablePointer<UInt8>?
+    private var scratchCapacity = 0
 
     /// Creates an empty buffer.
     ///
@@ -50,6 +53,21 @@ public struct LogOutput: ~Copyable, @unchecked Sendable {
     deinit {
         base.deallocate()
         cachedPrefix.deallocate()
+        scratch?.deallocate()
+    }
+
+    /// Copies `count` bytes from `offset` into the scratch buffer and calls `body` with them.
+    package mutating func withScratch(
+        copying offset: Int, count length: Int, _ body: (inout LogOutput, UnsafeBufferPointer<UInt8>) -> Void
+    ) {
+        if scratchCapacity < length {
+            scratch?.deallocate()
+            scratchCapacity = max(length, 256)
+            scratch = .allocate(capacity: scratchCapacity)
+        }
+        guard let scratch else { return }
+        scratch.update(from: base + offset, count: length)
+        body(&self, UnsafeBufferPointer(start: scratch, count: length))
     }
 
     /// Whether nothing has been formatted.

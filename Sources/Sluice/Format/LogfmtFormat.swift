@@ -12,7 +12,7 @@
 /// ```swift
 /// let file = try FileSink(path: "logs/app.log", format: .logfmt)
 /// ```
-public struct LogfmtFormat: LogFormat {
+public struct LogfmtFormat: LogFormat, EncodedRecordFormat {
     /// Whether to add `source=File.swift:42`.
     public var includeSource: Bool
     /// Messages and string values longer than this many UTF-8 bytes are truncated with a marker.
@@ -33,30 +33,39 @@ public struct LogfmtFormat: LogFormat {
     }
 
     /// Whether `key` is one of the fixed keys (`ts`, `level`, `label`, `msg`, `source`).
-    private static func isReserved(_ key: String) -> Bool {
-        switch key.utf8.count {
-        case 2: key == "ts"
-        case 3: key == "msg"
-        case 5: key == "level" || key == "label"
-        case 6: key == "source"
-        default: false
+    @inline(__always)
+    private static func isReserved(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        func equals(_ word: StaticString) -> Bool {
+            EncodedMetadata.equal(key, UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
+        }
+        switch key.count {
+        case 2: return equals("ts")
+        case 3: return equals("msg")
+        case 5: return equals("level") || equals("label")
+        case 6: return equals("source")
+        default: return false
         }
     }
 
     public func write(_ record: LogRecord, to output: inout LogOutput) {
+        record.withEncoded { write($0, to: &output) }
+    }
+
+    package func write(_ record: EncodedRecord, to output: inout LogOutput) {
+        let sections = record.sections
         output.append("ts=")
         output.appendTimestamp(record.timestamp, fractionDigits: fractionDigits)
         output.append(" level=")
         output.appendUnescaped(record.level.name)
         output.append(" label=")
-        output.appendTextString(record.label, limit: 1024)
+        output.appendTextString(sections.label, limit: 1024)
         output.append(" msg=")
-        output.appendTextString(record.message, limit: maxMessageBytes)
+        output.appendTextString(sections.message, limit: maxMessageBytes)
         if includeSource {
             output.append(" source=")
-            output.appendTextString("\(record.source.file):\(record.source.line)", limit: 1024)
+            output.appendSourceLocationTextString(record, sections)
         }
-        record.forEachMetadata { key, value in
+        sections.forEachMetadata { key, value in
             output.append(UInt8(ascii: " "))
             if Self.isReserved(key) {
                 output.append(UInt8(ascii: "_"))

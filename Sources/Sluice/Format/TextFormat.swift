@@ -12,7 +12,7 @@
 /// let console = ConsoleSink(format: .text)
 /// let verbose = ConsoleSink(format: TextFormat(includeSource: true))
 /// ```
-public struct TextFormat: LogFormat {
+public struct TextFormat: LogFormat, EncodedRecordFormat {
     /// Whether to append ` (File.swift:42)`.
     public var includeSource: Bool
     /// Messages and string values longer than this many UTF-8 bytes are truncated with a marker.
@@ -33,25 +33,29 @@ public struct TextFormat: LogFormat {
     }
 
     public func write(_ record: LogRecord, to output: inout LogOutput) {
-        let colors = output.colors
-        if colors {
+        record.withEncoded { write($0, to: &output) }
+    }
+
+    package func write(_ record: EncodedRecord, to output: inout LogOutput) {
+        let sections = record.sections
+        let level = record.level
+        if output.colors {
             output.append("\u{1B}[2m")
-        }
-        output.appendTimestamp(record.timestamp, fractionDigits: fractionDigits)
-        if colors {
+            output.appendTimestamp(record.timestamp, fractionDigits: fractionDigits)
             output.append("\u{1B}[0m ")
-            output.append(Self.color(record.level))
-            output.append(Self.paddedName(record.level))
+            output.append(Self.color(level))
+            output.append(Self.paddedName(level))
             output.append("\u{1B}[0m ")
         } else {
+            output.appendTimestamp(record.timestamp, fractionDigits: fractionDigits)
             output.append(UInt8(ascii: " "))
-            output.append(Self.paddedName(record.level))
+            output.append(Self.paddedName(level))
             output.append(UInt8(ascii: " "))
         }
-        output.appendEscaped(record.label, .text, limit: 1024)
+        output.appendEscaped(sections.label, .text, limit: 1024)
         output.append(": ")
-        output.appendEscaped(record.message, .text, limit: maxMessageBytes)
-        record.forEachMetadata { key, value in
+        output.appendEscaped(sections.message, .text, limit: maxMessageBytes)
+        sections.forEachMetadata { key, value in
             output.append(UInt8(ascii: " "))
             output.appendKey(key)
             output.append(UInt8(ascii: "="))
@@ -59,9 +63,9 @@ public struct TextFormat: LogFormat {
         }
         if includeSource {
             output.append(" (")
-            output.appendEscaped(record.source.file, .text, limit: 1024)
+            output.appendSourceFile(record, sections)
             output.append(UInt8(ascii: ":"))
-            output.appendInteger(Int(record.source.line))
+            output.appendInteger(Int(truncatingIfNeeded: record.sourceLine(sections)))
             output.append(UInt8(ascii: ")"))
         }
         output.append(UInt8(ascii: "\n"))

@@ -43,6 +43,11 @@ public struct LogMetadata: Sendable, ExpressibleByDictionaryLiteral {
         }
     }
 
+    /// Creates metadata from pairs whose keys are known to be unique.
+    package init(uniquePairs pairs: [(String, LogMetadataValue)]) {
+        self.pairs = pairs
+    }
+
     private static func containsDuplicateKeys(_ pairs: [(String, LogMetadataValue)]) -> Bool {
         if pairs.count <= 16 {
             // Comparing lengths first settles most pairs of distinct keys without a string comparison.
