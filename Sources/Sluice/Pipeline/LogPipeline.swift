@@ -37,7 +37,7 @@ import Darwin
 ///   ``shutdown(timeout:)`` before the process exits: records still queued when it exits without a
 ///   shutdown are lost.
 public final class LogPipeline: Sendable {
-    package let core: PipelineCore
+    package let core: PipelineStorage
     private let collector: Collector
     package let collectorExecutor: ThreadExecutor
     private let drivers: [SinkDriver]
@@ -107,7 +107,7 @@ public final class LogPipeline: Sendable {
         let (stream, continuation) = AsyncStream<CollectorEvent>.makeStream()
         events = continuation
         reportError = onInternalError.handle
-        let core = PipelineCore(
+        let core = PipelineStorage(
             queue: queue,
             batchSize: batching.maxRecords,
             levels: levels,
@@ -359,8 +359,9 @@ public final class LogPipeline: Sendable {
                 unfinished.append(driver.name)
                 // A network sink still retrying stops now; what it held is settled below.
                 (driver.sink as? any SettlingSink)?.abandonPending()
-                for id in driver.inbox.abandon() {
-                    core.settle(batch: id, sink: driver.index, outcome: .shutdown)
+                for batch in driver.inbox.abandon() {
+                    core.settle(batch: batch.id, sink: driver.index, outcome: .shutdown)
+                    batch.release()
                 }
             }
             core.settleAllPending()
@@ -401,7 +402,7 @@ public final class LogPipeline: Sendable {
     public var stats: PipelineStats {
         core.snapshot(
             sinkExtras: drivers.map { driver in
-                PipelineCore.SinkExtras(
+                PipelineStorage.SinkExtras(
                     inboxDepth: driver.inbox.depth,
                     inboxStalled: driver.inbox.isStalled,
                     bytes: driver.sink.bytesWritten

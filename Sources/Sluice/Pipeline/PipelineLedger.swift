@@ -70,35 +70,22 @@ package struct PipelineLedger {
         self.sinks = sinks
     }
 
-    /// Which sinks accept at least one level of `records`, and how many records each gets.
-    package func routes(for records: [LogRecord]) -> [Int] {
-        // Reads only the level of each record, through a buffer pointer, so no record is copied.
-        records.withUnsafeBufferPointer { records in
-            var perLevel = [Int](repeating: 0, count: LogLevel.allCases.count)
-            for index in records.indices {
-                perLevel[Int(records[index].level.rawValue)] += 1
-            }
-            return sinks.map { sink in
-                perLevel[Int(sink.level.rawValue)...].reduce(0, +)
-            }
+    /// How many records of a batch with these per-level counts each sink takes.
+    package func routes(levelCounts: [Int]) -> [Int] {
+        sinks.map { sink in
+            levelCounts[Int(sink.level.rawValue)...].reduce(0, +)
         }
     }
 
-    /// Opens an account for a batch taken from the queue; `routed[i]` records go to sink `i`.
-    package mutating func openBatch(_ records: [LogRecord], routed: [Int]) -> UInt64 {
+    /// Opens an account for a batch; `routed[i]` records go to sink `i`.
+    package mutating func openBatch(
+        count: Int,
+        levelCounts: [Int],
+        routed: [Int],
+        oldestTimestamp: Int64,
+        meanTimestamp: Double
+    ) -> UInt64 {
         precondition(routed.count == sinks.count, "internal inconsistency: routes for \(routed.count) sinks")
-        var levelCounts = [Int](repeating: 0, count: LogLevel.allCases.count)
-        var oldest = Int64.max
-        var sum: Double = 0
-        let base = records.first?.timestamp.nanosecondsSinceEpoch ?? 0
-        records.withUnsafeBufferPointer { records in
-            for index in records.indices {
-                levelCounts[Int(records[index].level.rawValue)] += 1
-                let ns = records[index].timestamp.nanosecondsSinceEpoch
-                oldest = min(oldest, ns)
-                sum += Double(ns &- base)
-            }
-        }
         let id = nextBatchID
         nextBatchID += 1
         let pending = routed.count { $0 > 0 }
@@ -107,11 +94,11 @@ package struct PipelineLedger {
             routed: routed,
             outcomes: Array(repeating: nil, count: sinks.count),
             pendingSinks: pending,
-            count: records.count,
-            oldestTimestamp: oldest,
-            meanTimestamp: Double(base) + (records.isEmpty ? 0 : sum / Double(records.count))
+            count: count,
+            oldestTimestamp: oldestTimestamp,
+            meanTimestamp: meanTimestamp
         )
-        outstanding += records.count
+        outstanding += count
         batches += 1
         for (index, n) in routed.enumerated() where n > 0 {
             sinks[index].batches += 1
@@ -120,7 +107,7 @@ package struct PipelineLedger {
             // No sink takes any of these records; the pipeline's level threshold prevents this, but the
             // records must still end up counted.
             account.pendingSinks = 0
-            finish(account, now: records.first?.timestamp.nanosecondsSinceEpoch ?? 0)
+            finish(account, now: oldestTimestamp)
             return id
         }
         accounts[id] = account

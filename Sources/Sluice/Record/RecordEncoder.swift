@@ -64,7 +64,8 @@ package enum RecordEncoder {
 
     /// The flags for a record with these sections.
     @inline(__always)
-    package static func flags(inlineSource: Bool, call: LogMetadata, logger: LogMetadata, context: LogMetadata) -> UInt8 {
+    package static func flags(inlineSource: Bool, call: LogMetadata, logger: LogMetadata, context: LogMetadata) -> UInt8
+    {
         var flags: UInt8 = inlineSource ? RecordLayout.Flags.inlineSource : 0
         if !call.pairs.isEmpty {
             flags |= RecordLayout.Flags.callMetadata
@@ -120,7 +121,8 @@ package enum RecordEncoder {
     /// Writes the header at `base` and returns a writer positioned after it.
     @inline(__always)
     package static func writeHeader(_ header: Header, to base: UnsafeMutableRawPointer) -> RecordWriter {
-        base.storeBytes(of: UInt32(truncatingIfNeeded: header.size), toByteOffset: RecordLayout.sizeOffset, as: UInt32.self)
+        base.storeBytes(
+            of: UInt32(truncatingIfNeeded: header.size), toByteOffset: RecordLayout.sizeOffset, as: UInt32.self)
         base.storeBytes(
             of: UInt32(truncatingIfNeeded: header.previous), toByteOffset: RecordLayout.previousOffset, as: UInt32.self)
         base.storeBytes(of: header.timestamp, toByteOffset: RecordLayout.timestampOffset, as: Int64.self)

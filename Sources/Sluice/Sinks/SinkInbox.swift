@@ -3,7 +3,7 @@
 /// do, so they are never refused.
 package final class SinkInbox: Sendable {
     package enum Item: Sendable {
-        case batch(id: UInt64, records: [LogRecord])
+        case batch(RecordBatch)
         case flush(FlushBarrier)
         case reopen(FlushBarrier)
         case close
@@ -50,8 +50,8 @@ package final class SinkInbox: Sendable {
     }
 
     /// Adds a batch if there is room.
-    package func offer(batch id: UInt64, records: [LogRecord]) -> OfferResult {
-        deliver(.batch(id: id, records: records), countsAgainstCapacity: true)
+    package func offer(_ batch: RecordBatch) -> OfferResult {
+        deliver(.batch(batch), countsAgainstCapacity: true)
     }
 
     /// Adds a flush, reopen or close marker (never refused unless abandoned).
@@ -149,23 +149,23 @@ package final class SinkInbox: Sendable {
 
     /// At the shutdown deadline: refuses everything from now on, wakes the collector if it waits for
     /// room, and returns the batches that never reached the sink.
-    package func abandon() -> [UInt64] {
-        let (ids, waiters): ([UInt64], [Promise<Bool>]) = state.withLock { state in
+    package func abandon() -> [RecordBatch] {
+        let (batches, waiters): ([RecordBatch], [Promise<Bool>]) = state.withLock { state in
             state.abandoned = true
-            var ids: [UInt64] = []
+            var batches: [RecordBatch] = []
             while let item = state.popFirst() {
-                if case .batch(let id, _) = item {
-                    ids.append(id)
+                if case .batch(let batch) = item {
+                    batches.append(batch)
                 }
             }
             state.batches = 0
             let waiters = state.roomWaiters
             state.roomWaiters = []
-            return (ids, waiters)
+            return (batches, waiters)
         }
         for waiter in waiters {
             waiter.fulfill(false)
         }
-        return ids
+        return batches
     }
 }
