@@ -9,7 +9,7 @@
 // Prints records/s; the file goes to a private temporary directory and is removed.
 
 import Foundation
-import Sluice
+@_spi(Benchmarks) import Sluice
 
 let scenario = CommandLine.arguments.dropFirst().first ?? "S1"
 
@@ -25,19 +25,22 @@ if scenario == "F" {
             ]
         )
     }
+    let encoded = EncodedRecordBatch(batch)
     var output = LogOutput()
     var bytes = 0
-    for format in [TextFormat() as any LogFormat, LogfmtFormat(), JSONFormat()] {
-        for _ in 0..<max(1, count / batch.count) {
-            var next = 0
-            while next < batch.count {
-                output.removeAll()
-                next = format.write(batch, from: next, to: &output, byteLimit: 64 * 1024)
-                bytes += output.count
+    let formats = CommandLine.arguments.dropFirst(3).first.map { [$0] } ?? ["text", "logfmt", "json"]
+    for name in formats {
+        let format: any LogFormat =
+            switch name {
+            case "json": JSONFormat()
+            case "logfmt": LogfmtFormat()
+            default: TextFormat()
             }
+        for _ in 0..<max(1, count / batch.count) {
+            bytes += encoded.format(with: format, into: &output)
         }
     }
-    print("F: formatted \(count) records with each of text, logfmt and JSON (\(bytes) bytes)")
+    print("F: formatted \(count) records with each of \(formats.joined(separator: ", ")) (\(bytes) bytes)")
     exit(0)
 }
 let producers = scenario == "S2" ? 100 : 1

@@ -53,6 +53,71 @@ public struct LogfmtFormat: LogFormat, EncodedRecordFormat {
 
     package func write(_ record: EncodedRecord, to output: inout LogOutput) {
         let sections = record.sections
+        if !includeSource && record.size < 16 * 1024 {
+            let time = output.dateTimePrefix(of: record.timestamp)
+            let written = output.withCursor(upperBound: record.size &* 3 &+ 96) { cursor in
+                writeFast(record, sections, time: time, to: &cursor)
+            }
+            if written {
+                return
+            }
+        }
+        writeGenerally(record, sections, to: &output)
+    }
+
+    /// The fast path, for a record whose text needs no escaping or truncation.
+    @inline(__always)
+    private func writeFast(
+        _ record: EncodedRecord,
+        _ sections: EncodedRecord.Sections,
+        time: (UnsafePointer<UInt8>, Int),
+        to cursor: inout OutputCursor
+    ) -> Bool {
+        cursor.append("ts=")
+        cursor.appendTimestamp(time, fractionDigits: fractionDigits)
+        cursor.append(" level=")
+        cursor.append(Self.levelName(record.level))
+        cursor.append(" label=")
+        guard sections.label.count <= 1024, cursor.copyTextString(sections.label) else { return false }
+        cursor.append(" msg=")
+        guard sections.message.count <= maxMessageBytes, cursor.copyTextString(sections.message) else { return false }
+        var metadata = sections.makeMetadataIterator()
+        while let (key, value) = metadata.next() {
+            cursor.append(UInt8(ascii: " "))
+            if Self.isReserved(key) {
+                cursor.append(UInt8(ascii: "_"))
+            }
+            guard !key.isEmpty, key.count <= 256, cursor.copy(key, unless: .bare) else { return false }
+            cursor.append(UInt8(ascii: "="))
+            switch value {
+            case .string(let utf8):
+                guard utf8.count <= maxMessageBytes, cursor.copyTextString(utf8) else { return false }
+            case .integer(let integer):
+                cursor.appendInteger(integer)
+            case .bool(let bool):
+                cursor.append(bool ? "true" : "false")
+            case .double, .array, .dictionary, .tooDeep:
+                return false
+            }
+        }
+        cursor.append(UInt8(ascii: "\n"))
+        return true
+    }
+
+    private static func levelName(_ level: LogLevel) -> StaticString {
+        switch level {
+        case .trace: "trace"
+        case .debug: "debug"
+        case .info: "info"
+        case .notice: "notice"
+        case .warning: "warning"
+        case .error: "error"
+        case .critical: "critical"
+        }
+    }
+
+    package func writeGenerally(_ record: EncodedRecord, _ sections: EncodedRecord.Sections, to output: inout LogOutput)
+    {
         output.append("ts=")
         output.appendTimestamp(record.timestamp, fractionDigits: fractionDigits)
         output.append(" level=")

@@ -38,6 +38,57 @@ public struct TextFormat: LogFormat, EncodedRecordFormat {
 
     package func write(_ record: EncodedRecord, to output: inout LogOutput) {
         let sections = record.sections
+        if !output.colors && !includeSource && record.size < 16 * 1024 {
+            let time = output.dateTimePrefix(of: record.timestamp)
+            let written = output.withCursor(upperBound: record.size &* 3 &+ 96) { cursor in
+                writeFast(record, sections, time: time, to: &cursor)
+            }
+            if written {
+                return
+            }
+        }
+        writeGenerally(record, sections, to: &output)
+    }
+
+    /// The fast path, for a record whose text needs no escaping or truncation.
+    @inline(__always)
+    private func writeFast(
+        _ record: EncodedRecord,
+        _ sections: EncodedRecord.Sections,
+        time: (UnsafePointer<UInt8>, Int),
+        to cursor: inout OutputCursor
+    ) -> Bool {
+        cursor.appendTimestamp(time, fractionDigits: fractionDigits)
+        cursor.append(UInt8(ascii: " "))
+        cursor.append(Self.paddedName(record.level))
+        cursor.append(UInt8(ascii: " "))
+        guard sections.label.count <= 1024, cursor.copy(sections.label, unless: .lineBreaking) else { return false }
+        cursor.append(": ")
+        guard sections.message.count <= maxMessageBytes, cursor.copy(sections.message, unless: .lineBreaking) else {
+            return false
+        }
+        var metadata = sections.makeMetadataIterator()
+        while let (key, value) = metadata.next() {
+            cursor.append(UInt8(ascii: " "))
+            guard !key.isEmpty, key.count <= 256, cursor.copy(key, unless: .bare) else { return false }
+            cursor.append(UInt8(ascii: "="))
+            switch value {
+            case .string(let utf8):
+                guard utf8.count <= maxMessageBytes, cursor.copyTextString(utf8) else { return false }
+            case .integer(let integer):
+                cursor.appendInteger(integer)
+            case .bool(let bool):
+                cursor.append(bool ? "true" : "false")
+            case .double, .array, .dictionary, .tooDeep:
+                return false
+            }
+        }
+        cursor.append(UInt8(ascii: "\n"))
+        return true
+    }
+
+    package func writeGenerally(_ record: EncodedRecord, _ sections: EncodedRecord.Sections, to output: inout LogOutput)
+    {
         let level = record.level
         if output.colors {
             output.append("\u{1B}[2m")

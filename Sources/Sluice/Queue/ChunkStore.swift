@@ -120,7 +120,7 @@ package final class ChunkStore: @unchecked Sendable {
             id = UInt16(chunks.count)
             chunks.append(Chunk())
         }
-        let base = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        let base = UnsafeMutableRawPointer.allocate(byteCount: size + RecordLayout.readSlack, alignment: 64)
         chunks[Int(id)] = Chunk(base: base, size: size, isJumbo: isJumbo)
         allocatedBytes += size
         return Grant(id: id, base: base, capacity: size)

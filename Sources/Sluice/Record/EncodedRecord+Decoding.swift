@@ -79,7 +79,7 @@ extension LogRecord {
         let size = RecordEncoder.size(
             label: label, message: message, inlineSource: true, file: source.file, function: source.function,
             call: callMetadata, logger: loggerMetadata, context: contextMetadata)
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size + RecordLayout.readSlack, alignment: 8)
         defer { buffer.deallocate() }
         let header = RecordEncoder.Header(
             size: size, previous: 0, timestamp: timestamp.nanosecondsSinceEpoch, order: sequence,

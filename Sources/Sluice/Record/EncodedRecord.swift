@@ -110,6 +110,63 @@ package struct EncodedRecord {
             call.count > 0 || logger.count > 0 || context.count > 0
         }
 
+        /// The merged metadata pairs, in the order of ``forEachMetadata(_:)``.
+        @inline(__always)
+        package func makeMetadataIterator() -> MetadataIterator {
+            MetadataIterator(self)
+        }
+
+        /// Walks the merged metadata pairs without a closure (the formats' fast path).
+        package struct MetadataIterator {
+            private let call: EncodedMetadata
+            private let logger: EncodedMetadata
+            private let context: EncodedMetadata
+            private var layer = 0
+            private var remaining: Int
+            private var cursor: UnsafeRawPointer?
+
+            @inline(__always)
+            init(_ sections: Sections) {
+                call = sections.call
+                logger = sections.logger
+                context = sections.context
+                remaining = call.count
+                cursor = call.start
+            }
+
+            @inline(__always)
+            package mutating func next() -> (key: UnsafeBufferPointer<UInt8>, value: EncodedValue)? {
+                while true {
+                    if remaining > 0, let position = cursor {
+                        var reader = RecordReader(position)
+                        let key = reader.bytes()
+                        let value = reader.value()
+                        cursor = reader.cursor
+                        remaining -= 1
+                        if layer == 0 || !isShadowed(key) {
+                            return (key, value)
+                        }
+                        continue
+                    }
+                    layer += 1
+                    switch layer {
+                    case 1:
+                        remaining = logger.count
+                        cursor = logger.start
+                    case 2:
+                        remaining = context.count
+                        cursor = context.start
+                    default:
+                        return nil
+                    }
+                }
+            }
+
+            private func isShadowed(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+                call.contains(key: key) || (layer == 2 && logger.contains(key: key))
+            }
+        }
+
         /// Calls `body` for each merged metadata pair, without allocating: the call-site pairs, then
         /// the logger's pairs whose keys the call site did not set, then the context's remaining
         /// pairs (the precedence of ``LogRecord/metadata``).

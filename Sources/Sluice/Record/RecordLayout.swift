@@ -71,6 +71,10 @@ package enum RecordLayout {
         (size &+ 7) & ~7
     }
 
+    /// Bytes every block of record memory has beyond its end, so formats may read a string eight
+    /// bytes at a time without reading outside the allocation.
+    package static let readSlack = 16
+
     /// The largest record a pipeline accepts; anything larger is dropped and counted.
     package static let maximumRecordSize = Int(UInt32.max) & ~7
 }

@@ -51,7 +51,7 @@ package final class EncodedRecordArray: @unchecked Sendable {
             sizes.append(size)
             total += size
         }
-        memory = .allocate(byteCount: max(total, 8), alignment: 8)
+        memory = .allocate(byteCount: total + RecordLayout.readSlack, alignment: 8)
         pointers = .allocate(capacity: max(records.count, 1))
         var offset = 0
         for (index, record) in records.enumerated() {
