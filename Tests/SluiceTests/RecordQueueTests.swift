@@ -268,6 +268,60 @@ final class QueueHarness: @unchecked Sendable {
         #expect(queue.stats.isBalanced)
     }
 
+    /// Evictions racing the collector's takes must never free a chunk whose records a batch still
+    /// points to: every record handed out is intact and handed out once.
+    @Test(arguments: [OverflowPolicy.dropOldest, .dropNewest])
+    func evictionsRacingTakesNeverReuseMemoryABatchHolds(policy: OverflowPolicy) async {
+        // Small chunks, so chunks fill, leave their chains and come back all the time.
+        let queue = QueueHarness(capacity: 64, overflow: policy, batchSize: 16, stripes: 4, chunkSize: 2_048)
+        let storage = queue.storage
+        let threads = 4
+        let perThread = 40_000
+        let group = DispatchGroup()
+        for thread in 0..<threads {
+            group.enter()
+            Thread {
+                for i in 0..<perThread {
+                    let level: LogLevel = i % 97 == 0 ? .error : .info
+                    QueueHarness.log(
+                        storage, level, "t\(thread) \(i)", metadata: ["t": .integer(thread), "i": .integer(i)])
+                }
+                group.leave()
+            }.start()
+        }
+        var seen = Set<String>()
+        var duplicates = 0
+        var corrupt = 0
+        var lastIndex = [Int](repeating: -1, count: threads)
+        var outOfOrder = 0
+        func check(_ records: [LogRecord]) {
+            for record in records {
+                guard case .integer(let thread)? = record.metadata["t"], case .integer(let i)? = record.metadata["i"],
+                    record.message == "t\(thread) \(i)"
+                else {
+                    corrupt += 1
+                    continue
+                }
+                if !seen.insert(record.message).inserted {
+                    duplicates += 1
+                }
+                if i <= lastIndex[thread] {
+                    outOfOrder += 1
+                }
+                lastIndex[thread] = i
+            }
+        }
+        while group.wait(timeout: .now()) == .timedOut {
+            check(queue.take(upTo: 48))
+        }
+        check(queue.take(upTo: .max))
+        #expect(corrupt == 0 && duplicates == 0 && outOfOrder == 0)
+        let stats = queue.stats
+        #expect(stats.logged == threads * perThread)
+        #expect(stats.written + stats.dropped.total == stats.logged)
+        #expect(seen.count == stats.written)
+    }
+
     @Test func aFullByteLimitDropsTheNewRecordUnderADroppingPolicy() {
         // One chunk of 64 KiB: records of ~1 KiB fill it after about 60.
         let queue = QueueHarness(capacity: 1_000, overflow: .dropOldest, maxBytes: 64 * 1024)

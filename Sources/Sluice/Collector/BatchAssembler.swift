@@ -60,8 +60,8 @@ package struct BatchAssembler {
     package var count: Int { staged.count - head }
 
     /// Stages the records of a take, after skipping as many sequence numbers as records were dropped
-    /// for overflow since the previous take. Appends how many records came from each chunk to `runs`.
-    package mutating func add(_ cuts: StripeCuts, overflowDropsSoFar: Int, runs: inout [ChunkRun]) {
+    /// for overflow since the previous take.
+    package mutating func add(_ cuts: StripeCuts, overflowDropsSoFar: Int) {
         guard !cuts.isEmpty else { return }
         compact()
         if overflowDropsSoFar > overflowDropsSeen {
@@ -70,7 +70,7 @@ package struct BatchAssembler {
         }
         if cuts.used == 1 && cuts.stripes[0].protected.isEmpty {
             // The common case: one stripe, one chain, already in order.
-            Self.walk(cuts.stripes[0].unprotected, into: &staged, runs: &runs)
+            Self.walk(cuts.stripes[0].unprotected, into: &staged)
             return
         }
         while perStripe.count < cuts.used {
@@ -80,14 +80,14 @@ package struct BatchAssembler {
             perStripe[index].removeAll(keepingCapacity: true)
             let stripe = cuts.stripes[index]
             if stripe.protected.isEmpty {
-                Self.walk(stripe.unprotected, into: &perStripe[index], runs: &runs)
+                Self.walk(stripe.unprotected, into: &perStripe[index])
             } else if stripe.unprotected.isEmpty {
-                Self.walk(stripe.protected, into: &perStripe[index], runs: &runs)
+                Self.walk(stripe.protected, into: &perStripe[index])
             } else {
                 unprotected.removeAll(keepingCapacity: true)
                 protected.removeAll(keepingCapacity: true)
-                Self.walk(stripe.unprotected, into: &unprotected, runs: &runs)
-                Self.walk(stripe.protected, into: &protected, runs: &runs)
+                Self.walk(stripe.unprotected, into: &unprotected)
+                Self.walk(stripe.protected, into: &protected)
                 Self.mergeByOrder(unprotected, protected, into: &perStripe[index])
             }
         }
@@ -98,18 +98,14 @@ package struct BatchAssembler {
         }
     }
 
-    /// Appends the records of `cuts`, in order, and counts them per chunk.
-    private static func walk(_ cuts: [RecordChain.Cut], into records: inout [UnsafeRawPointer], runs: inout [ChunkRun])
-    {
+    /// Appends the records of `cuts`, in order.
+    private static func walk(_ cuts: [RecordChain.Cut], into records: inout [UnsafeRawPointer]) {
         for cut in cuts {
             var cursor = cut.start
-            var count = 0
             while cursor < cut.end {
                 records.append(cursor)
-                count += 1
                 cursor += Int(cursor.loadUnaligned(fromByteOffset: RecordLayout.sizeOffset, as: UInt32.self))
             }
-            runs.append(ChunkRun(chunk: cut.chunk, count: count))
         }
     }
 
@@ -180,15 +176,16 @@ package struct BatchAssembler {
         batch.seal()
     }
 
-    /// Discards everything staged (shutdown) and returns how many records came from each chunk.
+    /// Discards everything staged (shutdown) and appends the bytes they took in each chunk to `runs`.
     package mutating func removeAll(runs: inout [ChunkRun]) -> Int {
         let discarded = count
         for index in head..<staged.count {
-            let chunk = UInt16(truncatingIfNeeded: EncodedRecord(staged[index]).chunk)
+            let record = EncodedRecord(staged[index])
+            let chunk = UInt16(truncatingIfNeeded: record.chunk)
             if let last = runs.indices.last, runs[last].chunk == chunk {
-                runs[last].count += 1
+                runs[last].bytes += record.size
             } else {
-                runs.append(ChunkRun(chunk: chunk, count: 1))
+                runs.append(ChunkRun(chunk: chunk, bytes: record.size))
             }
         }
         staged.removeAll(keepingCapacity: true)

@@ -20,7 +20,7 @@ package final class RecordBatch: @unchecked Sendable {
     package var id: UInt64 = 0
     /// Records per level (indexed by `LogLevel.rawValue`).
     package private(set) var levelCounts = [Int](repeating: 0, count: LogLevel.allCases.count)
-    /// Records per chunk, to give back when the batch is released.
+    /// Bytes per chunk, to give back when the batch is released.
     package private(set) var runs: [ChunkRun] = []
     package private(set) var oldestTimestamp: Int64 = .max
     package private(set) var meanTimestamp: Double = 0
@@ -67,9 +67,9 @@ package final class RecordBatch: @unchecked Sendable {
             levelCounts[Int(record.level.rawValue)] += 1
             let chunk = UInt16(truncatingIfNeeded: record.chunk)
             if let last = runs.indices.last, runs[last].chunk == chunk {
-                runs[last].count += 1
+                runs[last].bytes += record.size
             } else {
-                runs.append(ChunkRun(chunk: chunk, count: 1))
+                runs.append(ChunkRun(chunk: chunk, bytes: record.size))
             }
             let timestamp = record.timestamp.nanosecondsSinceEpoch
             oldest = min(oldest, timestamp)

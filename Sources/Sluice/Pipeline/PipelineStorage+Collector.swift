@@ -53,16 +53,21 @@ extension PipelineStorage {
                 let entry = cuts.nextStripe()
                 stripe.pointee.unprotected.cut(into: &cuts.stripes[entry].unprotected, leaving: &cuts.left)
                 stripe.pointee.protected.cut(into: &cuts.stripes[entry].protected, leaving: &cuts.left)
+                for cut in cuts.stripes[entry].unprotected + cuts.stripes[entry].protected {
+                    runs.append(ChunkRun(chunk: cut.chunk, bytes: cut.end - cut.start))
+                }
                 taken += queued
             }
             queue.observeDepth(depth)
             queue.staged += taken
             queue.pressureSignalled = false
+            if taken > 0 {
+                // Before the stripes are unlocked: an eviction right after must not free a chunk whose
+                // taken records are not counted yet.
+                chunks.taken(runs, leaving: cuts.left)
+            }
         }
-        assembler.add(cuts, overflowDropsSoFar: overflowDrops, runs: &runs)
-        if !cuts.isEmpty {
-            chunks.taken(runs, leaving: cuts.left)
-        }
+        assembler.add(cuts, overflowDropsSoFar: overflowDrops)
         return assembler.count
     }
 

@@ -21,7 +21,7 @@ package final class ChunkStore: @unchecked Sendable {
     private struct Chunk {
         var base: UnsafeMutableRawPointer?
         var size = 0
-        /// Records taken from the chunk whose batch has not been released yet.
+        /// Bytes of records taken from the chunk whose batch has not been released yet.
         var pending = 0
         /// Whether the chunk's chain let go of it.
         var leftChain = false
@@ -126,11 +126,12 @@ package final class ChunkStore: @unchecked Sendable {
         return Grant(id: id, base: base, capacity: size)
     }
 
-    /// The collector took `count` records from chunk `id`; they stay there until released.
+    /// The collector took records from these chunks; they stay there until released. Called while the
+    /// stripes are still locked, so no eviction can let a chunk go before its taken bytes count.
     package func taken(_ runs: some Sequence<ChunkRun>, leaving left: some Sequence<UInt16>) {
         lock.withLock {
             for run in runs {
-                chunks[Int(run.chunk)].pending += run.count
+                chunks[Int(run.chunk)].pending += run.bytes
             }
             for id in left {
                 chunks[Int(id)].leftChain = true
@@ -153,7 +154,7 @@ package final class ChunkStore: @unchecked Sendable {
     package func release(_ runs: some Sequence<ChunkRun>) {
         lock.withLock {
             for run in runs {
-                chunks[Int(run.chunk)].pending -= run.count
+                chunks[Int(run.chunk)].pending -= run.bytes
                 precondition(chunks[Int(run.chunk)].pending >= 0, "internal inconsistency: chunk released twice")
                 recycleIfDone(run.chunk)
             }
@@ -187,13 +188,13 @@ package final class ChunkStore: @unchecked Sendable {
     }
 }
 
-/// A number of records taken from one chunk.
+/// Bytes of records taken from one chunk.
 package struct ChunkRun: Sendable, Equatable {
     package var chunk: UInt16
-    package var count: Int
+    package var bytes: Int
 
-    package init(chunk: UInt16, count: Int) {
+    package init(chunk: UInt16, bytes: Int) {
         self.chunk = chunk
-        self.count = count
+        self.bytes = bytes
     }
 }
