@@ -13,6 +13,8 @@ struct ChildConfig: Codable {
     var sink: String  // file, null
     var logFile: String
     var timed: Bool
+    var capacity: Int? = nil
+    var maxBytes: Int? = nil
 }
 
 /// What one child process reports.
@@ -144,7 +146,9 @@ func runSluice(_ config: ChildConfig) async throws -> RunResult {
         sinks: [sink],
         level: .info,
         levelEnvironmentVariable: nil,
-        queue: QueueOptions(overflow: makePolicy(config.policy))
+        queue: QueueOptions(
+            capacity: config.capacity ?? QueueOptions().capacity, maxBytes: config.maxBytes ?? QueueOptions().maxBytes,
+            overflow: makePolicy(config.policy))
     )
     let log = pipeline.logger(label: Workload.label)
     let timed = config.timed

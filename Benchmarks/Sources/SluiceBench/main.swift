@@ -21,10 +21,13 @@ struct Options {
     var systems: [String] = ["sluice", "limit", "naive", "swiftlog", "spdlog"]
     var child: String?
     var resultPath: String?
+    var capacity: Int?
+    var maxBytes: Int?
 
     static let usage = """
         usage: sluice-bench [--scenario S1,S2,S3,S4,F] [--records N] [--producers N] [--policy block|dropOldest|dropNewest]
                             [--format text|json] [--sink file|null] [--runs N] [--quick] [--json]
+                            [--capacity N] [--max-bytes N]
                             [--systems sluice,limit,naive,swiftlog,spdlog] [--spdlog PATH] [--dir PATH]
         """
 
@@ -60,6 +63,8 @@ struct Options {
             case "--systems": systems = value(argument).split(separator: ",").map(String.init)
             case "--child": child = value(argument)
             case "--result": resultPath = value(argument)
+            case "--capacity": capacity = number(argument)
+            case "--max-bytes": maxBytes = number(argument)
             case "--help", "-h":
                 print(Self.usage)
                 exit(0)
@@ -179,7 +184,9 @@ func config(_ system: String, _ scenario: String, policy: String? = nil, timed: 
         format: options.format,
         sink: sink,
         logFile: "\(directory)/\(system)-\(scenario).log",
-        timed: timed
+        timed: timed,
+        capacity: options.capacity,
+        maxBytes: options.maxBytes
     )
 }
 

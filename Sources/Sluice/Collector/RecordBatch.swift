@@ -15,15 +15,17 @@ import Synchronization
 package final class RecordBatch: @unchecked Sendable {
     package let capacity: Int
     private let pointers: UnsafeMutablePointer<UnsafeRawPointer>
-    package private(set) var count = 0
+    // Dynamic exclusivity checks are off for these (they cost more than the work per record): only
+    // one thread touches a batch at a time, as the comment above the class says.
+    @exclusivity(unchecked) package private(set) var count = 0
     /// The ledger's id for the batch.
-    package var id: UInt64 = 0
+    @exclusivity(unchecked) package var id: UInt64 = 0
     /// Records per level (indexed by `LogLevel.rawValue`).
-    package private(set) var levelCounts = [Int](repeating: 0, count: LogLevel.allCases.count)
+    @exclusivity(unchecked) package private(set) var levelCounts = [Int](repeating: 0, count: LogLevel.allCases.count)
     /// Bytes per chunk, to give back when the batch is released.
-    package private(set) var runs: [ChunkRun] = []
-    package private(set) var oldestTimestamp: Int64 = .max
-    package private(set) var meanTimestamp: Double = 0
+    @exclusivity(unchecked) package private(set) var runs: [ChunkRun] = []
+    @exclusivity(unchecked) package private(set) var oldestTimestamp: Int64 = .max
+    @exclusivity(unchecked) package private(set) var meanTimestamp: Double = 0
     private let holders = Atomic<Int>(0)
     /// The pool the batch returns to; held only while the batch is out, so a batch a hung sink still
     /// holds keeps its chunks' memory alive, and pooled batches form no cycle with their pool.
@@ -55,25 +57,46 @@ package final class RecordBatch: @unchecked Sendable {
 
     /// Computes the counts, chunk runs and timestamps once the batch is filled.
     package func seal() {
-        for index in levelCounts.indices {
-            levelCounts[index] = 0
-        }
+        var levels = (0, 0, 0, 0, 0, 0, 0)
+        var runs = self.runs
+        self.runs = []
         runs.removeAll(keepingCapacity: true)
         var oldest = Int64.max
         var sum: Double = 0
         let base = count > 0 ? EncodedRecord(pointers[0]).timestamp.nanosecondsSinceEpoch : 0
+        var runChunk = -1
+        var runBytes = 0
         for index in 0..<count {
             let record = EncodedRecord(pointers[index])
-            levelCounts[Int(record.level.rawValue)] += 1
-            let chunk = UInt16(truncatingIfNeeded: record.chunk)
-            if let last = runs.indices.last, runs[last].chunk == chunk {
-                runs[last].bytes += record.size
-            } else {
-                runs.append(ChunkRun(chunk: chunk, bytes: record.size))
+            switch record.level {
+            case .trace: levels.0 += 1
+            case .debug: levels.1 += 1
+            case .info: levels.2 += 1
+            case .notice: levels.3 += 1
+            case .warning: levels.4 += 1
+            case .error: levels.5 += 1
+            case .critical: levels.6 += 1
             }
+            let chunk = record.chunk
+            if chunk != runChunk {
+                if runChunk >= 0 {
+                    runs.append(ChunkRun(chunk: UInt16(truncatingIfNeeded: runChunk), bytes: runBytes))
+                }
+                runChunk = chunk
+                runBytes = 0
+            }
+            runBytes += record.size
             let timestamp = record.timestamp.nanosecondsSinceEpoch
             oldest = min(oldest, timestamp)
             sum += Double(timestamp &- base)
+        }
+        if runChunk >= 0 {
+            runs.append(ChunkRun(chunk: UInt16(truncatingIfNeeded: runChunk), bytes: runBytes))
+        }
+        self.runs = runs
+        levelCounts.withUnsafeMutableBufferPointer { counts in
+            (counts[0], counts[1], counts[2], counts[3]) = (levels.0, levels.1, levels.2, levels.3)
+            (counts[4], counts[5], counts[6]) = (levels.4, levels.5, levels.6)
         }
         oldestTimestamp = oldest
         meanTimestamp = Double(base) + (count == 0 ? 0 : sum / Double(count))

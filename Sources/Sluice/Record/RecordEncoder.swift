@@ -89,7 +89,18 @@ package enum RecordEncoder {
         var total = RecordLayout.lengthSize(metadata.pairs.count)
         metadata.pairs.withUnsafeBufferPointer { pairs in
             for index in pairs.indices {
-                total &+= stringSize(pairs[index].0) &+ valueSize(pairs[index].1, depth: depth)
+                total &+= stringSize(pairs[index].0)
+                // Scalars are sized in place, so the loop borrows each value instead of copying it.
+                switch pairs[index].1 {
+                case .string(let string):
+                    total &+= 1 &+ stringSize(string)
+                case .integer, .double:
+                    total &+= 9
+                case .bool:
+                    total &+= 1
+                case .array, .dictionary:
+                    total &+= nestedSize(pairs[index].1, depth: depth)
+                }
             }
         }
         return total
@@ -103,6 +114,14 @@ package enum RecordEncoder {
             return 9
         case .bool:
             return 1
+        case .array, .dictionary:
+            return nestedSize(value, depth: depth)
+        }
+    }
+
+    @inline(never)
+    private static func nestedSize(_ value: LogMetadataValue, depth: Int) -> Int {
+        switch value {
         case .array(let values):
             guard depth < LogOutput.maxNestingDepth else { return 1 }
             var total = 1 &+ 4 &+ RecordLayout.lengthSize(values.count)
@@ -113,6 +132,8 @@ package enum RecordEncoder {
         case .dictionary(let metadata):
             guard depth < LogOutput.maxNestingDepth else { return 1 }
             return 1 &+ 4 &+ metadataSize(metadata, depth: depth &+ 1)
+        case .string, .integer, .double, .bool:
+            return valueSize(value, depth: depth)
         }
     }
 
@@ -201,15 +222,47 @@ package struct RecordWriter {
 
     @inline(__always)
     package mutating func bytes(_ buffer: UnsafeBufferPointer<UInt8>) {
-        length(buffer.count)
-        if let source = buffer.baseAddress, buffer.count > 0 {
-            cursor.copyMemory(from: source, byteCount: buffer.count)
-            cursor += buffer.count
+        let count = buffer.count
+        length(count)
+        guard let source = buffer.baseAddress, count > 0 else { return }
+        if count <= 16 {
+            // Two overlapping loads and stores instead of a call to memcpy; never past the source.
+            let source = UnsafeRawPointer(source)
+            if count >= 8 {
+                cursor.storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
+                (cursor + count - 8).storeBytes(
+                    of: (source + count - 8).loadUnaligned(as: UInt64.self), as: UInt64.self)
+            } else if count >= 4 {
+                cursor.storeBytes(of: source.loadUnaligned(as: UInt32.self), as: UInt32.self)
+                (cursor + count - 4).storeBytes(
+                    of: (source + count - 4).loadUnaligned(as: UInt32.self), as: UInt32.self)
+            } else {
+                cursor.storeBytes(of: source.load(as: UInt8.self), as: UInt8.self)
+                (cursor + count / 2).storeBytes(
+                    of: source.load(fromByteOffset: count / 2, as: UInt8.self), as: UInt8.self)
+                (cursor + count - 1).storeBytes(
+                    of: source.load(fromByteOffset: count - 1, as: UInt8.self), as: UInt8.self)
+            }
+        } else {
+            cursor.copyMemory(from: source, byteCount: count)
         }
+        cursor += count
     }
 
     @inline(__always)
     package mutating func string(_ string: String) {
+        // A small string (up to 15 bytes) keeps its UTF-8 in its own two words: store them as they
+        // are. The 16-byte store may run up to 16 bytes past the record's end, into the free part of
+        // its chunk or the read slack every block of record memory has.
+        let bits = unsafeBitCast(string, to: (UInt64, UInt64).self)
+        if bits.1 & (1 << 61) != 0 {
+            let count = Int(truncatingIfNeeded: (bits.1 >> 56) & 0x0F)
+            byte(UInt8(truncatingIfNeeded: count))
+            cursor.storeBytes(of: bits.0, as: UInt64.self)
+            (cursor + 8).storeBytes(of: bits.1, as: UInt64.self)
+            cursor += count
+            return
+        }
         LogOutput.withUTF8(string) { bytes($0) }
     }
 
@@ -218,7 +271,22 @@ package struct RecordWriter {
         metadata.pairs.withUnsafeBufferPointer { pairs in
             for index in pairs.indices {
                 string(pairs[index].0)
-                value(pairs[index].1, depth: depth)
+                // Scalars are written in place, so the loop borrows each value instead of copying it.
+                switch pairs[index].1 {
+                case .string(let text):
+                    byte(RecordLayout.Tag.string)
+                    string(text)
+                case .integer(let integer):
+                    byte(RecordLayout.Tag.integer)
+                    raw(Int64(integer))
+                case .double(let double):
+                    byte(RecordLayout.Tag.double)
+                    raw(double.bitPattern)
+                case .bool(let bool):
+                    byte(bool ? RecordLayout.Tag.trueValue : RecordLayout.Tag.falseValue)
+                case .array, .dictionary:
+                    value(pairs[index].1, depth: depth)
+                }
             }
         }
     }
