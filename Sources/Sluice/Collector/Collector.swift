@@ -16,6 +16,8 @@ package actor Collector {
     private var shutdownDeadline: ContinuousClock.Instant?
     /// Records taken from the stripes and not yet batched, in order.
     private var assembler = BatchAssembler()
+    /// What the batch timer does, made once so scheduling a tick allocates nothing.
+    private let tickAction: @Sendable () -> Void
     // Reused from take to take.
     private var cuts = StripeCuts()
     private var runs: [ChunkRun] = []
@@ -43,6 +45,7 @@ package actor Collector {
         self.stallTimeout = stallTimeout
         self.ticks = ticks
         self.reportError = reportError
+        tickAction = { [ticks] in ticks.yield(.tick) }
         self.batching = BatchingStateMachine(maxRecords: batching.maxRecords, maxDelay: batching.maxDelay)
     }
 
@@ -53,6 +56,7 @@ package actor Collector {
             if shutdownDeadline != nil && core.isDrained {
                 break
             }
+            await parkIfIdle()
         }
         // Every record is now in a sink inbox (or counted); close the sinks behind their batches.
         core.closeIntake()
@@ -62,6 +66,17 @@ package actor Collector {
             driver.inbox.enqueueControl(.close)
         }
         finished.fulfill(())
+    }
+
+    /// With nothing waiting, tells producers that the next record must wake the collector; records
+    /// that arrived before they could see that are found here and handled at once.
+    private func parkIfIdle() async {
+        guard batching.isIdle && shutdownDeadline == nil else { return }
+        core.collectorParks()
+        let pending = core.pendingCount
+        if pending > 0 && core.collectorUnparks() {
+            await perform(batching.recordsArrived(pending: pending, now: .now))
+        }
     }
 
     private func handle(_ event: CollectorEvent) async {
@@ -102,7 +117,7 @@ package actor Collector {
                 return
             case .scheduleTick(let deadline):
                 cancelTick()
-                tickTimer = executor.schedule(at: deadline) { [ticks] in ticks.yield(.tick) }
+                tickTimer = executor.schedule(at: deadline, tickAction)
                 return
             case .takeFullBatches:
                 core.take(into: &assembler, cuts: &cuts, runs: &runs, fullBatchesOnly: true)
@@ -142,10 +157,10 @@ package actor Collector {
     /// Hands a batch to every sink that accepts some of its records, waiting up to the stall timeout
     /// for a full inbox. Each sink that does not get it releases it at once.
     private func deliver(_ batch: RecordBatch) async {
-        let routed = drivers.map { batch.count(atOrAbove: $0.level) }
-        batch.share(with: routed.count { $0 > 0 })
+        batch.share(with: drivers.count { batch.count(atOrAbove: $0.level) > 0 })
         for driver in drivers {
-            guard routed[driver.index] > 0 else { continue }
+            let routed = batch.count(atOrAbove: driver.level)
+            guard routed > 0 else { continue }
             switch driver.inbox.offer(batch) {
             case .accepted:
                 continue
@@ -184,7 +199,7 @@ package actor Collector {
                         kind: .sinkStalled,
                         sinkName: driver.name,
                         message:
-                            "its inbox stayed full for \(stallTimeout); dropping \(routed[driver.index]) records and every batch it cannot take until it catches up"
+                            "its inbox stayed full for \(stallTimeout); dropping \(routed) records and every batch it cannot take until it catches up"
                     )
                 )
             }

@@ -21,7 +21,7 @@ package final class RecordBatch: @unchecked Sendable {
     /// The ledger's id for the batch.
     @exclusivity(unchecked) package var id: UInt64 = 0
     /// Records per level (indexed by `LogLevel.rawValue`).
-    @exclusivity(unchecked) package private(set) var levelCounts = [Int](repeating: 0, count: LogLevel.allCases.count)
+    @exclusivity(unchecked) package private(set) var levelCounts = LevelCounts()
     /// Bytes per chunk, to give back when the batch is released.
     @exclusivity(unchecked) package private(set) var runs: [ChunkRun] = []
     @exclusivity(unchecked) package private(set) var oldestTimestamp: Int64 = .max
@@ -57,7 +57,7 @@ package final class RecordBatch: @unchecked Sendable {
 
     /// Computes the counts, chunk runs and timestamps once the batch is filled.
     package func seal() {
-        var levels = (0, 0, 0, 0, 0, 0, 0)
+        var levels = LevelCounts()
         var runs = self.runs
         self.runs = []
         runs.removeAll(keepingCapacity: true)
@@ -68,15 +68,7 @@ package final class RecordBatch: @unchecked Sendable {
         var runBytes = 0
         for index in 0..<count {
             let record = EncodedRecord(pointers[index])
-            switch record.level {
-            case .trace: levels.0 += 1
-            case .debug: levels.1 += 1
-            case .info: levels.2 += 1
-            case .notice: levels.3 += 1
-            case .warning: levels.4 += 1
-            case .error: levels.5 += 1
-            case .critical: levels.6 += 1
-            }
+            levels[record.level] += 1
             let chunk = record.chunk
             if chunk != runChunk {
                 if runChunk >= 0 {
@@ -94,17 +86,14 @@ package final class RecordBatch: @unchecked Sendable {
             runs.append(ChunkRun(chunk: UInt16(truncatingIfNeeded: runChunk), bytes: runBytes))
         }
         self.runs = runs
-        levelCounts.withUnsafeMutableBufferPointer { counts in
-            (counts[0], counts[1], counts[2], counts[3]) = (levels.0, levels.1, levels.2, levels.3)
-            (counts[4], counts[5], counts[6]) = (levels.4, levels.5, levels.6)
-        }
+        levelCounts = levels
         oldestTimestamp = oldest
         meanTimestamp = Double(base) + (count == 0 ? 0 : sum / Double(count))
     }
 
     /// Records at or above `level`.
     package func count(atOrAbove level: LogLevel) -> Int {
-        levelCounts[Int(level.rawValue)...].reduce(0, +)
+        levelCounts.count(atOrAbove: level)
     }
 
     /// Sets how many sinks will release the batch; with none, it is released at once.

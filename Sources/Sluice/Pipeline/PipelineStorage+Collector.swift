@@ -11,6 +11,17 @@ extension PipelineStorage {
         }
     }
 
+    /// The collector is about to wait with nothing pending (it then checks ``pendingCount`` once more,
+    /// which takes every stripe's lock after this store, so no record can slip between the two).
+    package func collectorParks() {
+        collectorParked.store(true, ordering: .sequentiallyConsistent)
+    }
+
+    /// The collector found records after parking; returns false if a producer already woke it.
+    package func collectorUnparks() -> Bool {
+        collectorParked.compareExchange(expected: true, desired: false, ordering: .sequentiallyConsistent).exchanged
+    }
+
     /// Whether nothing is queued or staged and no call is still on its way in.
     package var isDrained: Bool {
         withEverythingLocked {
@@ -53,7 +64,10 @@ extension PipelineStorage {
                 let entry = cuts.nextStripe()
                 stripe.pointee.unprotected.cut(into: &cuts.stripes[entry].unprotected, leaving: &cuts.left)
                 stripe.pointee.protected.cut(into: &cuts.stripes[entry].protected, leaving: &cuts.left)
-                for cut in cuts.stripes[entry].unprotected + cuts.stripes[entry].protected {
+                for cut in cuts.stripes[entry].unprotected {
+                    runs.append(ChunkRun(chunk: cut.chunk, bytes: cut.end - cut.start))
+                }
+                for cut in cuts.stripes[entry].protected {
                     runs.append(ChunkRun(chunk: cut.chunk, bytes: cut.end - cut.start))
                 }
                 taken += queued
@@ -78,10 +92,9 @@ extension PipelineStorage {
         let batch = batches.take()
         assembler.fill(batch, upTo: limit)
         let wake: Bool = lock.withLock {
-            let routed = ledger.routes(levelCounts: batch.levelCounts)
             batch.id = ledger.openBatch(
-                count: batch.count, levelCounts: batch.levelCounts, routed: routed,
-                oldestTimestamp: batch.oldestTimestamp, meanTimestamp: batch.meanTimestamp)
+                count: batch.count, levelCounts: batch.levelCounts, oldestTimestamp: batch.oldestTimestamp,
+                meanTimestamp: batch.meanTimestamp)
             queue.staged -= batch.count
             queue.returnRoom(batch.count)
             return queue.waiting > 0

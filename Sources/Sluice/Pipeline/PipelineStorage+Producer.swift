@@ -107,9 +107,18 @@ extension PipelineStorage {
     @inline(__always)
     package func send(_ signal: QueueSignal?) {
         switch signal {
-        case .recordsAvailable: events.yield(.recordsAvailable)
-        case .batchReady: events.yield(.batchReady)
-        case nil: break
+        case .recordsAvailable:
+            // Only a parked collector needs waking; the first caller to see it parked does it.
+            if collectorParked.load(ordering: .relaxed)
+                && collectorParked.compareExchange(expected: true, desired: false, ordering: .sequentiallyConsistent)
+                    .exchanged
+            {
+                events.yield(.recordsAvailable)
+            }
+        case .batchReady:
+            events.yield(.batchReady)
+        case nil:
+            break
         }
     }
 

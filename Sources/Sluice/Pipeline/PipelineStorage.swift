@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The state loggers, the collector and the sinks share: the striped queue of encoded records, the
 /// chunks they live in, the queue's shared state and the accounting ledger.
 ///
@@ -23,6 +25,9 @@ package final class PipelineStorage: @unchecked Sendable {
     @exclusivity(unchecked) package var ledger: PipelineLedger
     @exclusivity(unchecked) package var state: PipelineState = .running
 
+    /// Set while the collector waits with nothing pending: only then does a stripe's first record
+    /// wake it (at other times it will look again by itself, at its batch deadline or next take).
+    package let collectorParked = Atomic<Bool>(true)
     package let stripes: RecordStripes
     package let chunks: ChunkStore
     package let batches: BatchPool

@@ -134,17 +134,10 @@ package struct RecordChain {
             segments[index].head = segment.used
             segments[index].last = -1
         }
-        var kept: [Segment] = []
-        for segment in segments {
-            if segment.sealed {
-                left.append(segment.id)
-            } else {
-                kept.append(segment)
-            }
+        for segment in segments where segment.sealed {
+            left.append(segment.id)
         }
-        if kept.count != segments.count {
-            segments = kept
-        }
+        segments.removeAll { $0.sealed }
         count = 0
     }
 

@@ -10,7 +10,16 @@ import Synchronization
 /// Each batch is formatted into a reusable buffer and written in chunks of whole lines of about
 /// 64 KiB, on the sink's own thread. ANSI colours are used only when the stream is a
 /// terminal, honouring `NO_COLOR` and `FORCE_COLOR` (see ``ColorMode``).
-public actor ConsoleSink: LogSink, EncodedRecordSink {
+public actor ConsoleSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
+    /// The thread the sink's work runs on (also the pipeline's driver for it).
+    private nonisolated let executor = ThreadExecutor(name: "sluice-sink-console")
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        executor.asUnownedSerialExecutor()
+    }
+
+    package nonisolated var sinkExecutor: ThreadExecutor { executor }
+
     public nonisolated let name: String
     public nonisolated let level: LogLevel
     private let format: any EncodedRecordFormat

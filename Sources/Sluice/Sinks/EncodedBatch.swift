@@ -28,6 +28,13 @@ package protocol EncodedRecordSink: LogSink {
     func write(_ batch: EncodedBatch) async throws
 }
 
+/// A sink that brings its own thread (an actor whose executor is a ``ThreadExecutor``): the pipeline
+/// runs the sink's driver there instead of on a thread of its own, so handing the sink a batch is a
+/// hop within one thread rather than scheduling the actor as a separate job (which allocates).
+package protocol SinkExecutorOwning: LogSink {
+    var sinkExecutor: ThreadExecutor { get }
+}
+
 /// `LogRecord`s encoded into memory of their own, for calls that hand a sink records directly
 /// (tests, tools, a fallback sink) rather than through a pipeline.
 //

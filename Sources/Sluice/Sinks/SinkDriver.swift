@@ -33,7 +33,7 @@ package final class SinkDriver: Sendable {
         self.level = sink.level
         self.sink = sink
         self.inbox = SinkInbox(capacity: inboxCapacity)
-        self.executor = ThreadExecutor(name: "sluice-sink-\(index)")
+        self.executor = (sink as? any SinkExecutorOwning)?.sinkExecutor ?? ThreadExecutor(name: "sluice-sink-\(index)")
         self.core = core
         self.reportError = reportError
         encodedSink = sink as? any EncodedRecordSink

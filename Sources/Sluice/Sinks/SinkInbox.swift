@@ -12,7 +12,7 @@ package final class SinkInbox: Sendable {
     private struct State {
         var items: [Item] = []
         var batches = 0
-        var consumer: CheckedContinuation<Item, Never>?
+        var consumer: UnsafeContinuation<Item, Never>?
         var roomWaiters: [Promise<Bool>] = []
         /// Set when the collector gave up waiting for room; cleared when the sink takes a batch.
         var stalled = false
@@ -63,7 +63,7 @@ package final class SinkInbox: Sendable {
     private func deliver(_ item: Item, countsAgainstCapacity: Bool) -> OfferResult {
         enum Decision {
             case refused(OfferResult)
-            case handOff(CheckedContinuation<Item, Never>)
+            case handOff(UnsafeContinuation<Item, Never>)
             case queued
         }
         let decision: Decision = state.withLock { state in
@@ -123,7 +123,9 @@ package final class SinkInbox: Sendable {
 
     /// The driver's side: the next item, waiting for one if needed.
     package func next() async -> Item {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Item, Never>) in
+        // An unsafe continuation, because a checked one allocates per batch: this one is resumed
+        // exactly once, either here or by the one `deliver` that finds it in `consumer`.
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Item, Never>) in
             let (item, roomWaiters): (Item?, [Promise<Bool>]) = state.withLock { state in
                 guard let item = state.popFirst() else {
                     precondition(state.consumer == nil, "internal inconsistency: two consumers on one inbox")

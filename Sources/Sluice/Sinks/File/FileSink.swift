@@ -49,7 +49,16 @@ import Darwin
 ///
 /// - Important: See ``Durability`` for what survives a process crash and what survives a power
 ///   loss. `stats` can be read from any thread without `await`.
-public actor FileSink: LogSink, EncodedRecordSink {
+public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
+    /// The thread the sink's work runs on (also the pipeline's driver for it).
+    private nonisolated let executor = ThreadExecutor(name: "sluice-sink-file")
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        executor.asUnownedSerialExecutor()
+    }
+
+    package nonisolated var sinkExecutor: ThreadExecutor { executor }
+
     public nonisolated let name: String
     public nonisolated let level: LogLevel
     /// The file's path, as given.

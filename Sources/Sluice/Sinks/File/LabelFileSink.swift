@@ -33,7 +33,16 @@ import Darwin
 ///
 /// - Important: The pipeline counts a batch as a unit: when one label's file fails, the whole batch
 ///   is reported as dropped (reason `sinkFailure`) although the other labels' records were written.
-public actor LabelFileSink: LogSink, EncodedRecordSink {
+public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
+    /// The thread the sink's work runs on (also the pipeline's driver for it).
+    private nonisolated let executor = ThreadExecutor(name: "sluice-sink-labels")
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        executor.asUnownedSerialExecutor()
+    }
+
+    package nonisolated var sinkExecutor: ThreadExecutor { executor }
+
     public nonisolated let name: String
     public nonisolated let level: LogLevel
     /// The directory, as given.
