@@ -135,6 +135,7 @@ func measure(_ config: ChildConfig, verify: Bool) throws -> RunResult {
                 "--file", config.logFile,
                 "--result", resultPath,
             ] + (config.timed ? ["--timed"] : [])
+            + (config.rate.map { ["--rate", String($0), "--seconds", String(config.seconds ?? 5)] } ?? [])
     } else {
         process.executableURL = executable
         process.arguments = [
@@ -261,6 +262,7 @@ for scenario in ["S1", "S2"] where options.scenarios.contains(scenario) {
 }
 
 var steady: RunResult?
+var steadyPeers: [String: RunResult] = [:]
 if options.scenarios.contains("S5") && systems.contains("sluice") {
     // Half the S1 rate Sluice reached in this run (1 M/s if S1 did not run), over 4 producer threads.
     var steadyConfig = config("sluice", "S5")
@@ -269,6 +271,13 @@ if options.scenarios.contains("S5") && systems.contains("sluice") {
     steadyConfig.seconds = options.steadySeconds
     steady = try measure(steadyConfig, verify: true)
     progress("sluice S5: \(format(rate: steady?.pacedRate ?? 0))/s paced, verified: \(steady?.verification ?? "-")")
+    if systems.contains("spdlog") {
+        for mode in ["spdlog-async", "spdlog-sync"] {
+            var peer = steadyConfig
+            peer.system = mode
+            steadyPeers[mode] = try measure(peer, verify: true)
+        }
+    }
 }
 
 var disabled: RunResult?
@@ -366,7 +375,7 @@ if let disabled, let ns = disabled.disabledNanoseconds {
             measured: String(format: "%.4f", own), met: own < 0.0005))
 }
 
-let allVerified = (rows.values.flatMap(\.values) + [steady].compactMap { $0 }).allSatisfy {
+let allVerified = (rows.values.flatMap(\.values) + [steady].compactMap { $0 } + steadyPeers.values).allSatisfy {
     $0.verification == nil || $0.verification == "ok"
 }
 
@@ -383,6 +392,7 @@ if options.json {
         var flush: RunResult?
         var formatters: RunResult?
         var steady: RunResult?
+        var steadyPeers: [String: RunResult]
         var goals: [Goal]
         var allVerified: Bool
     }
@@ -390,7 +400,7 @@ if options.json {
         records: options.records, policy: options.policy, format: options.format, sink: options.sink,
         runs: options.runs,
         cores: ProcessInfo.processInfo.activeProcessorCount, rows: rows, disabledCall: disabled, flush: flush,
-        formatters: formatters, steady: steady, goals: goals,
+        formatters: formatters, steady: steady, steadyPeers: steadyPeers, goals: goals,
         allVerified: allVerified
     )
     let encoder = JSONEncoder()
@@ -485,9 +495,19 @@ if options.json {
                 idle[0], idle[1], queued[0], queued[1]))
     }
     if let steady {
+        print("")
         print(
-            "S5: \(config("sluice", "S5").producers == 0 ? 0 : 4) producer threads at \(format(rate: steady.pacedRate ?? 0))/s together (half of S1) for \(options.steadySeconds) s: caller p50 \(format(nanoseconds: steady.p50)), p99 \(format(nanoseconds: steady.p99)), p99.9 \(format(nanoseconds: steady.p999)) (batches of 8 calls timed together), \(steady.written) written, \(steady.dropped) dropped, peak RSS \(format(bytes: steady.peakResidentBytes))."
+            "S5, steady load: 4 producer threads at \(format(rate: steady.pacedRate ?? 0))/s together (half of Sluice's S1) for \(options.steadySeconds) s, batches of 8 calls timed together:"
         )
+        print("")
+        print("| System | caller p50 / p99 / p99.9 | written | Peak RSS | Output verified |")
+        print("|---|---|---|---|---|")
+        for (name, result) in [("sluice (\(options.policy))", steady)] + steadyPeers.sorted(by: { $0.key < $1.key }) {
+            print(
+                "| \(name) | \(format(nanoseconds: result.p50)) / \(format(nanoseconds: result.p99)) / \(format(nanoseconds: result.p999)) | \(result.written) | \(format(bytes: result.peakResidentBytes)) | \(result.verification ?? "-") |"
+            )
+        }
+        print("")
     }
     if let s1 = sluiceRow["S1"], let bytes = s1.queuedBytesPerRecord {
         print("A workload record takes \(bytes) bytes in the queue.")

@@ -33,7 +33,9 @@ import Darwin
 /// never runs on that pool.
 ///
 /// - Important: `LogPipeline` is `Sendable`; every method may be called from any task or thread.
-///   Records from one task (or thread) reach each sink in the order they were logged. Call
+///   Records from one thread reach each sink in the order they were logged, and so do records from one
+///   task, unless the wall clock steps backwards between two of its calls made on different threads.
+///   Records from different threads are ordered by their timestamps. Call
 ///   ``shutdown(timeout:)`` before the process exits: records still queued when it exits without a
 ///   shutdown are lost.
 public final class LogPipeline: Sendable {
@@ -397,8 +399,8 @@ public final class LogPipeline: Sendable {
 
     // MARK: Stats
 
-    /// A snapshot of the pipeline's counters. Cheap (one lock, no `await`) and consistent:
-    /// `logged == written + dropped.total + inFlight`.
+    /// A snapshot of the pipeline's counters. Cheap (the queue's lock and each stripe's, no `await`)
+    /// and consistent: `logged == written + dropped.total + inFlight`.
     public var stats: PipelineStats {
         core.snapshot(
             sinkExtras: drivers.map { driver in

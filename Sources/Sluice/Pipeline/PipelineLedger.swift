@@ -36,7 +36,7 @@ package struct SinkLedger {
 }
 
 /// The pipeline's accounting as a plain struct: which records are in flight in which batch, and how
-/// each batch ended at each sink. It lives under the same lock as the ``RecordQueue`` so a stats
+/// each batch ended at each sink. It lives under the same lock as the ``QueueState`` so a stats
 /// snapshot sees every record in exactly one place.
 ///
 /// A record counts as written once every sink it was routed to has settled its batch and at least one

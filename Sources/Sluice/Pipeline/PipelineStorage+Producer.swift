@@ -24,7 +24,7 @@ extension PipelineStorage {
         loggerMetadata: LogMetadata
     ) {
         let timestamp = LogTimestamp.now().nanosecondsSinceEpoch
-        let context = LogContext.current
+        let context = LogContext.forRecord
         let index = stripes.current
         let stripe = stripes[index]
         stripes.lock(index)
@@ -142,13 +142,36 @@ extension PipelineStorage {
     ) -> Outcome {
         let source = stripe.pointee.sources.id(file: file, function: function, line: line, table: sources)
         let inlineSource = source == RecordLayout.inlineSource
+        let isProtected = queueIsProtected(level)
+        let flags = RecordEncoder.flags(inlineSource: inlineSource, call: call, logger: logger, context: context)
+        if grant == nil {
+            // The common case: write straight into the open chunk's free space, sizing as it goes.
+            let space = isProtected ? stripe.pointee.protected.openSpace() : stripe.pointee.unprotected.openSpace()
+            if let space {
+                let order = stripe.pointee.nextOrder
+                let header = RecordEncoder.Header(
+                    size: 0, previous: space.previous, timestamp: timestamp, order: order, source: source,
+                    chunk: space.chunk, level: level, flags: flags)
+                if let size = RecordEncoder.writeIfFits(
+                    header, to: space.pointer, capacity: space.available, label: label, message: message, file: file,
+                    function: function, line: line, call: call, logger: logger, context: context)
+                {
+                    stripe.pointee.nextOrder = order &+ 1
+                    if isProtected {
+                        stripe.pointee.protected.commit(size)
+                    } else {
+                        stripe.pointee.unprotected.commit(size)
+                    }
+                    return .stored(stripe.pointee.stored(batchSize: batchSize))
+                }
+            }
+        }
         let size = RecordEncoder.size(
             label: label, message: message, inlineSource: inlineSource, file: file, function: function, call: call,
             logger: logger, context: context)
         guard size <= RecordLayout.maximumRecordSize else {
             return .droppedForOverflow
         }
-        let isProtected = queueIsProtected(level)
         var reservation =
             grant != nil
             ? nil : isProtected ? stripe.pointee.protected.reserve(size) : stripe.pointee.unprotected.reserve(size)
@@ -172,8 +195,7 @@ extension PipelineStorage {
         stripe.pointee.nextOrder = order &+ 1
         let header = RecordEncoder.Header(
             size: size, previous: previous, timestamp: timestamp, order: order, source: source, chunk: chunk,
-            level: level,
-            flags: RecordEncoder.flags(inlineSource: inlineSource, call: call, logger: logger, context: context))
+            level: level, flags: flags)
         RecordEncoder.write(
             header, to: pointer, label: label, message: message, file: file, function: function, line: line,
             call: call, logger: logger, context: context)

@@ -58,6 +58,29 @@ package struct RecordChain {
         }
     }
 
+    /// The free space of the open chunk, for writing a record before knowing its size: where it would
+    /// go, how many bytes are left, the size of the record before it and the chunk's id. Follow a
+    /// successful write with ``commit(_:)``.
+    @inline(__always)
+    package func openSpace() -> (pointer: UnsafeMutableRawPointer, available: Int, previous: Int, chunk: UInt16)? {
+        guard let segment = segments.last, !segment.sealed else { return nil }
+        return (
+            segment.base + segment.used, segment.capacity - segment.used,
+            segment.last >= 0 ? segment.used - segment.last : 0, segment.id
+        )
+    }
+
+    /// Keeps the record of `size` bytes just written into ``openSpace()``.
+    @inline(__always)
+    package mutating func commit(_ size: Int) {
+        let index = segments.count - 1
+        segments.withUnsafeMutableBufferPointer { segments in
+            segments[index].last = segments[index].used
+            segments[index].used += size
+        }
+        count += 1
+    }
+
     /// Seals the open chunk and opens `grant`. Returns the sealed chunk's id if it held nothing
     /// queued (it leaves the chain).
     package mutating func open(_ grant: ChunkStore.Grant) -> UInt16? {

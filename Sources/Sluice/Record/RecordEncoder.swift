@@ -189,6 +189,97 @@ package enum RecordEncoder {
     }
 }
 
+extension RecordEncoder {
+    /// Writes a record into `capacity` bytes at `base` without sizing it first, when it fits and its
+    /// metadata holds no nested values (the common case; the caller falls back to sizing otherwise).
+    /// Returns the record's size, header and alignment included, with the header's size field set.
+    @inline(__always)
+    package static func writeIfFits(
+        _ header: Header,
+        to base: UnsafeMutableRawPointer,
+        capacity: Int,
+        label: String,
+        message: String,
+        file: String,
+        function: String,
+        line: UInt,
+        call: LogMetadata,
+        logger: LogMetadata,
+        context: LogMetadata
+    ) -> Int? {
+        guard capacity > RecordLayout.headerSize else { return nil }
+        let end = base + capacity
+        var writer = writeHeader(header, to: base)
+        guard writer.string(label, before: end), writer.string(message, before: end) else { return nil }
+        if header.flags & RecordLayout.Flags.inlineSource != 0 {
+            guard writer.string(file, before: end), writer.string(function, before: end), writer.cursor + 8 <= end
+            else { return nil }
+            writer.raw(UInt64(line))
+        }
+        if header.flags & RecordLayout.Flags.callMetadata != 0 {
+            guard writer.flatMetadata(call, before: end) else { return nil }
+        }
+        if header.flags & RecordLayout.Flags.loggerMetadata != 0 {
+            guard writer.flatMetadata(logger, before: end) else { return nil }
+        }
+        if header.flags & RecordLayout.Flags.contextMetadata != 0 {
+            guard writer.flatMetadata(context, before: end) else { return nil }
+        }
+        let size = RecordLayout.aligned(writer.cursor - base)
+        guard size <= capacity else { return nil }
+        base.storeBytes(of: UInt32(truncatingIfNeeded: size), toByteOffset: RecordLayout.sizeOffset, as: UInt32.self)
+        return size
+    }
+}
+
+extension RecordWriter {
+    /// Writes `string` if it ends before `end`; returns false otherwise (the bytes written may then
+    /// run up to 16 past `end`, into the read slack).
+    @inline(__always)
+    package mutating func string(_ string: String, before end: UnsafeMutableRawPointer) -> Bool {
+        let count = string.utf8.count
+        guard cursor + RecordLayout.lengthSize(count) + count <= end else { return false }
+        self.string(string)
+        return true
+    }
+
+    /// Writes metadata whose values are all scalars, if it ends before `end`; returns false when it
+    /// does not fit or holds an array or dictionary.
+    @inline(__always)
+    package mutating func flatMetadata(_ metadata: LogMetadata, before end: UnsafeMutableRawPointer) -> Bool {
+        let count = metadata.pairs.count
+        guard cursor + RecordLayout.lengthSize(count) <= end else { return false }
+        length(count)
+        return metadata.pairs.withUnsafeBufferPointer { pairs in
+            for index in pairs.indices {
+                guard string(pairs[index].0, before: end) else { return false }
+                // Borrowed in place, so the loop copies no value.
+                switch pairs[index].1 {
+                case .string(let text):
+                    let length = text.utf8.count
+                    guard cursor + 1 + RecordLayout.lengthSize(length) + length <= end else { return false }
+                    byte(RecordLayout.Tag.string)
+                    string(text)
+                case .integer(let integer):
+                    guard cursor + 9 <= end else { return false }
+                    byte(RecordLayout.Tag.integer)
+                    raw(Int64(integer))
+                case .double(let double):
+                    guard cursor + 9 <= end else { return false }
+                    byte(RecordLayout.Tag.double)
+                    raw(double.bitPattern)
+                case .bool(let bool):
+                    guard cursor + 1 <= end else { return false }
+                    byte(bool ? RecordLayout.Tag.trueValue : RecordLayout.Tag.falseValue)
+                case .array, .dictionary:
+                    return false
+                }
+            }
+            return true
+        }
+    }
+}
+
 /// A cursor that writes the variable sections of a record.
 package struct RecordWriter {
     package private(set) var cursor: UnsafeMutableRawPointer
