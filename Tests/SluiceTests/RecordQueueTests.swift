@@ -369,3 +369,148 @@ final class QueueHarness: @unchecked Sendable {
         #expect(other.stored(batchSize: 3) == .batchReady)
     }
 }
+
+/// One stripe's chain of chunks, as a plain struct: no threads, no pipeline.
+@Suite struct RecordChainTests {
+    /// Chunks of `size` bytes from a store with room for `count` of them.
+    final class Chunks {
+        let store: ChunkStore
+        init(size: Int = 256, count: Int = 16) {
+            store = ChunkStore(chunkSize: size, byteLimit: size * count)
+        }
+        func take() -> ChunkStore.Grant { store.take(atLeast: 1)! }
+    }
+
+    /// Appends a 64-byte record whose timestamp is `value`; opens a new chunk when needed.
+    @discardableResult
+    func append(_ chain: inout RecordChain, _ value: Int64, chunks: Chunks) -> UInt16 {
+        var reservation = chain.reserve(64)
+        if reservation == nil {
+            _ = chain.open(chunks.take())
+            reservation = chain.reserve(64)
+        }
+        let (pointer, previous, chunk) = reservation!
+        _ = RecordEncoder.writeHeader(
+            RecordEncoder.Header(
+                size: 64, previous: previous, timestamp: value, order: UInt64(value), source: 0, chunk: chunk,
+                level: .info, flags: 0),
+            to: pointer)
+        return chunk
+    }
+
+    func timestamp(_ record: UnsafeMutableRawPointer?) -> Int64? {
+        record.map { EncodedRecord(UnsafeRawPointer($0)).timestamp.nanosecondsSinceEpoch }
+    }
+
+    func values(_ cuts: [RecordChain.Cut]) -> [Int64] {
+        var values: [Int64] = []
+        for cut in cuts {
+            var cursor = cut.start
+            while cursor < cut.end {
+                values.append(EncodedRecord(cursor).timestamp.nanosecondsSinceEpoch)
+                cursor += EncodedRecord(cursor).size
+            }
+        }
+        return values
+    }
+
+    @Test func recordsGoInOrderAcrossChunksAndComeOutInOneCut() {
+        let chunks = Chunks()
+        var chain = RecordChain()
+        for value in 1...10 {
+            append(&chain, Int64(value), chunks: chunks)  // four 64-byte records per 256-byte chunk
+        }
+        #expect(chain.count == 10 && chain.segments.count == 3)
+        var cuts: [RecordChain.Cut] = []
+        var left: [UInt16] = []
+        chain.cut(into: &cuts, leaving: &left)
+        #expect(values(cuts) == Array(1...10))
+        #expect(left.count == 2, "the two full, sealed chunks leave; the open one stays")
+        #expect(chain.count == 0 && chain.segments.count == 1)
+        append(&chain, 11, chunks: chunks)
+        cuts.removeAll()
+        chain.cut(into: &cuts, leaving: &left)
+        #expect(values(cuts) == [11], "later records follow in the same open chunk")
+    }
+
+    @Test func evictionFromEitherEndCrossesChunks() {
+        let chunks = Chunks()
+        var chain = RecordChain()
+        for value in 1...9 {
+            append(&chain, Int64(value), chunks: chunks)
+        }
+        #expect(timestamp(chain.first) == 1 && timestamp(chain.last) == 9)
+        var left: [UInt16] = []
+        for _ in 0..<5 {
+            if let id = chain.removeFirst() {
+                left.append(id)
+            }
+        }
+        #expect(left.count == 1, "the first chunk emptied from the front leaves")
+        #expect(timestamp(chain.first) == 6)
+        #expect(chain.removeLast() == nil, "the open chunk stays even when emptied from the back")
+        #expect(timestamp(chain.last) == 8)
+        _ = chain.removeLast()
+        _ = chain.removeLast()
+        #expect(timestamp(chain.last) == 6 && chain.count == 1)
+        var cuts: [RecordChain.Cut] = []
+        chain.cut(into: &cuts, leaving: &left)
+        #expect(values(cuts) == [6])
+        #expect(chain.removeFirst() == nil && chain.removeLast() == nil && chain.count == 0)
+    }
+
+    @Test func aRetractedRecordsSpaceIsWrittenAgain() {
+        let chunks = Chunks()
+        var chain = RecordChain()
+        append(&chain, 1, chunks: chunks)
+        append(&chain, 2, chunks: chunks)
+        _ = chain.removeLast()
+        append(&chain, 3, chunks: chunks)
+        var cuts: [RecordChain.Cut] = []
+        var left: [UInt16] = []
+        chain.cut(into: &cuts, leaving: &left)
+        #expect(values(cuts) == [1, 3])
+        #expect(cuts.count == 1 && cuts[0].end - cuts[0].start == 128, "record 3 took record 2's place")
+    }
+
+    @Test func discardingEverythingLetsEveryChunkGo() {
+        let chunks = Chunks()
+        var chain = RecordChain()
+        for value in 1...6 {
+            append(&chain, Int64(value), chunks: chunks)
+        }
+        var left: [UInt16] = []
+        #expect(chain.removeAll(leaving: &left) == 6)
+        #expect(left.count == 2 && chain.segments.isEmpty)
+    }
+}
+
+/// The chunk store: memory within a byte limit, given back only when nothing points into it.
+@Suite struct ChunkStoreTests {
+    @Test func chunksComeBackOnlyWhenTheirChainAndEveryBatchLetGo() {
+        let store = ChunkStore(chunkSize: 1_024, byteLimit: 2_048)
+        let first = store.take(atLeast: 100)!
+        let second = store.take(atLeast: 100)!
+        #expect(store.take(atLeast: 100) == nil, "the byte limit holds")
+        store.taken([ChunkRun(chunk: first.id, bytes: 300)], leaving: [first.id])
+        #expect(store.take(atLeast: 100) == nil, "a batch still points into the first chunk")
+        store.release([ChunkRun(chunk: first.id, bytes: 200)])
+        #expect(store.take(atLeast: 100) == nil, "not every byte is back yet")
+        store.release([ChunkRun(chunk: first.id, bytes: 100)])
+        let reused = store.take(atLeast: 100)
+        #expect(reused?.id == first.id && reused?.base == first.base, "the same memory, reused")
+        store.leftChain([second.id])
+        #expect(store.take(atLeast: 100)?.id == second.id)
+    }
+
+    @Test func aRecordLargerThanAChunkGetsMemoryOfItsOwnWithinTheLimit() {
+        let store = ChunkStore(chunkSize: 1_024, byteLimit: 16_384)
+        let jumbo = store.take(atLeast: 10_000)!
+        #expect(jumbo.capacity >= 10_000)
+        #expect(store.take(atLeast: 10_000) == nil, "two of them would exceed the limit")
+        #expect(store.take(atLeast: 100_000, waiting: true) == nil, "one that can never fit does not wait")
+        store.leftChain([jumbo.id])
+        #expect(store.bytesAllocated == 0, "jumbo memory is freed, not kept")
+        #expect(store.take(atLeast: 10_000) != nil)
+    }
+}

@@ -162,6 +162,14 @@ public final class LogPipeline: Sendable {
         guard queue.capacity > 0 else {
             throw fail("queue capacity is \(queue.capacity); it must be at least 1 (65,536 is a good default)")
         }
+        guard queue.maxBytes >= 1 << 20 else {
+            throw fail(
+                "queue maxBytes is \(queue.maxBytes); it must be at least 1 MiB (1,048,576) so a few batches of records fit (16 MiB is the default)"
+            )
+        }
+        guard queue.maxBytes <= 1 << 32 else {
+            throw fail("queue maxBytes is \(queue.maxBytes); it can be at most 4 GiB (4,294,967,296)")
+        }
         guard batching.maxRecords > 0 else {
             throw fail("batching maxRecords is \(batching.maxRecords); it must be at least 1 (512 is a good default)")
         }
