@@ -72,12 +72,42 @@ void produce(spdlog::logger& logger, uint64_t producer, long count, Histogram* h
     }
 }
 
+// S5: log `rate` records per second for `seconds`, in a burst every millisecond, timing batches of
+// eight calls (as sluice-bench does). Returns the records logged.
+long paced(spdlog::logger& logger, uint64_t producer, double rate, double seconds, Histogram& histogram) {
+    uint64_t start = monotonic_ns();
+    uint64_t end = start + uint64_t(seconds * 1e9);
+    long logged = 0;
+    uint64_t now = start;
+    while (now < end) {
+        long due = long(double(now - start) * rate / 1e9);
+        while (logged + 8 <= due) {
+            uint64_t batch = monotonic_ns();
+            for (int k = 0; k < 8; ++k) {
+                uint64_t id = producer << 40 | uint64_t(logged + k);
+                logger.info("request handled request_id={:016x} status={} path={}", id, 200, "/api/v1/items");
+            }
+            histogram.record((monotonic_ns() - batch) / 8);
+            logged += 8;
+        }
+        uint64_t next = start + ((now - start) / 1000000 + 1) * 1000000;
+        now = monotonic_ns();
+        if (next > now) {
+            timespec pause{0, long(next - now)};
+            nanosleep(&pause, nullptr);
+        }
+        now = monotonic_ns();
+    }
+    return logged;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     std::string mode = "async", scenario = "S1", file, result;
     long records = 1000000, producers = 1;
     bool timed = false;
+    double rate = 0, seconds_to_run = 0;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto next = [&]() { return std::string(i + 1 < argc ? argv[++i] : ""); };
@@ -88,6 +118,8 @@ int main(int argc, char** argv) {
         else if (a == "--file") file = next();
         else if (a == "--result") result = next();
         else if (a == "--timed") timed = true;
+        else if (a == "--rate") rate = std::stod(next());
+        else if (a == "--seconds") seconds_to_run = std::stod(next());
         else { std::fprintf(stderr, "unknown option %s\n", a.c_str()); return 2; }
     }
     std::remove(file.c_str());
@@ -101,9 +133,19 @@ int main(int argc, char** argv) {
     }
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %n: %v", spdlog::pattern_time_type::utc);
 
+    if (scenario == "S5") timed = true;
     std::vector<Histogram> histograms(timed ? size_t(producers) : 0);
+    std::vector<long> logged(size_t(producers), records);
     uint64_t start = monotonic_ns();
-    if (producers == 1) {
+    if (scenario == "S5") {
+        std::vector<std::thread> threads;
+        for (long p = 0; p < producers; ++p) {
+            threads.emplace_back([&, p] {
+                logged[size_t(p)] = paced(*logger, uint64_t(p), rate / double(producers), seconds_to_run, histograms[size_t(p)]);
+            });
+        }
+        for (auto& t : threads) t.join();
+    } else if (producers == 1) {
         produce(*logger, 0, records, timed ? &histograms[0] : nullptr);
     } else {
         std::vector<std::thread> threads;
@@ -126,7 +168,8 @@ int main(int argc, char** argv) {
             if (line.rfind("VmHWM:", 0) == 0) peak_kb = std::stol(line.substr(6));
         }
     }
-    long total = records * producers;
+    long total = 0;
+    for (long n : logged) total += n;
     std::ofstream out(result);
     out << "{\"system\":\"spdlog-" << mode << "\",\"scenario\":\"" << scenario << "\",\"policy\":\"-\""
         << ",\"records\":" << total << ",\"seconds\":" << seconds << ",\"written\":" << total << ",\"dropped\":0"

@@ -463,6 +463,48 @@ import Testing
         #expect(report.stats.uptime > .zero)
     }
 
+    /// Under `block`, callers waiting for room are logged but not yet queued: they count as in
+    /// flight, so every snapshot balances while they wait.
+    @Test func statsBalanceWhileProducersWaitUnderBlock() async throws {
+        let gate = GateSink()
+        let pipeline = try makePipeline(
+            [gate], batching: BatchingOptions(maxRecords: 8, maxDelay: .milliseconds(1)),
+            queue: QueueOptions(capacity: 16, overflow: .block),
+            delivery: DeliveryOptions(inboxCapacity: 1, stallTimeout: .seconds(600)))
+        let log = pipeline.logger(label: "waiting")
+        // Plain threads: parked producers must not take the cooperative pool from this test.
+        let done = DispatchGroup()
+        for producer in 0..<4 {
+            done.enter()
+            Thread {
+                for i in 0..<200 {
+                    log.info("p\(producer) \(i)")
+                }
+                done.leave()
+            }.start()
+        }
+        // The gate holds the sink, so at most three batches of 8 are out (in the gate, its inbox and
+        // the collector's hands), the queue fills, and the producers wait: more in flight than that.
+        var sawWaiting = false
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        while !sawWaiting && ContinuousClock.now < deadline {
+            let stats = pipeline.stats
+            #expect(stats.isBalanced, "\(stats)")
+            sawWaiting = stats.inFlight - stats.queueDepth > 3 * 8
+            await Task.yield()
+        }
+        #expect(sawWaiting, "producers were waiting for room: \(pipeline.stats)")
+        await gate.open()
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                done.wait()
+                continuation.resume()
+            }
+        }
+        let report = await pipeline.shutdown(timeout: .seconds(30))
+        #expect(report.stats.logged == 800 && report.stats.written == 800 && report.stats.isBalanced)
+    }
+
     @Test func disabledLevelsDoNotEvaluateTheirMessageOrMetadata() async throws {
         let memory = MemorySink()
         let pipeline = try makePipeline([memory], level: .info)
@@ -577,6 +619,8 @@ import Testing
         let cases: [(String, () throws -> LogPipeline)] = [
             ("at least one sink", { try makePipeline([]) }),
             ("capacity", { try makePipeline([MemorySink()], queue: QueueOptions(capacity: 0)) }),
+            ("maxBytes", { try makePipeline([MemorySink()], queue: QueueOptions(maxBytes: 4_096)) }),
+            ("at most 4 GiB", { try makePipeline([MemorySink()], queue: QueueOptions(maxBytes: 1 << 40)) }),
             ("maxRecords", { try makePipeline([MemorySink()], batching: BatchingOptions(maxRecords: 0)) }),
             (
                 "larger than the queue capacity",

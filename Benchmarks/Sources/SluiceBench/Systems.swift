@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Sluice
+@_spi(Benchmarks) import Sluice
 
 /// What one child process measures.
 struct ChildConfig: Codable {
@@ -13,6 +13,11 @@ struct ChildConfig: Codable {
     var sink: String  // file, null
     var logFile: String
     var timed: Bool
+    var capacity: Int? = nil
+    var maxBytes: Int? = nil
+    /// S5: records per second for all producers together, and how long to run.
+    var rate: Double? = nil
+    var seconds: Double? = nil
 }
 
 /// What one child process reports.
@@ -43,6 +48,13 @@ struct RunResult: Codable {
     var meanBatchRecords: Double?
     /// F: nanoseconds per record, by format (and for formatting plus writing through `FileSink`).
     var formatNanoseconds: [String: Double]?
+    /// Allocations and frees per record on the pipeline's own threads ("collector allocations",
+    /// "sink frees", …), over the middle of the run (from 20% to 80% of the records logged).
+    var threadAllocationsPerRecord: [String: Double]?
+    /// Bytes one workload record takes in the queue.
+    var queuedBytesPerRecord: Int?
+    /// S5: the rate each producer was paced at, records per second.
+    var pacedRate: Double?
 
     var recordsPerSecond: Double { seconds > 0 ? Double(records) / seconds : 0 }
 }
@@ -100,8 +112,13 @@ func writeAll(_ descriptor: Int32, _ output: borrowing LogOutput) {
 // MARK: Sluice
 
 @inline(never)
-func produce(_ log: SluiceLogger, producer: Int, count: Int, histogram: inout LatencyHistogram?) -> UInt64 {
+func produce(
+    _ log: SluiceLogger, producer: Int, count: Int, histogram: inout LatencyHistogram?,
+    snapshots: (AllocationSnapshot, AllocationSnapshot)? = nil
+) -> UInt64 {
     let before = threadAllocations()
+    let first = snapshots == nil ? -1 : count / 5
+    let second = snapshots == nil ? -1 : count * 4 / 5
     if histogram != nil {
         var local = LatencyHistogram()
         for index in 0..<count {
@@ -119,6 +136,11 @@ func produce(_ log: SluiceLogger, producer: Int, count: Int, histogram: inout La
         histogram = local
     } else {
         for index in 0..<count {
+            if index == first {
+                snapshots?.0.take()
+            } else if index == second {
+                snapshots?.1.take()
+            }
             log.info(
                 "request handled",
                 metadata: [
@@ -144,18 +166,22 @@ func runSluice(_ config: ChildConfig) async throws -> RunResult {
         sinks: [sink],
         level: .info,
         levelEnvironmentVariable: nil,
-        queue: QueueOptions(overflow: makePolicy(config.policy))
+        queue: QueueOptions(
+            capacity: config.capacity ?? QueueOptions().capacity, maxBytes: config.maxBytes ?? QueueOptions().maxBytes,
+            overflow: makePolicy(config.policy))
     )
     let log = pipeline.logger(label: Workload.label)
     let timed = config.timed
     let sampler = ThreadCPUSampler()
     sampler.start()
+    let snapshots = config.producers == 1 && !timed ? (AllocationSnapshot(), AllocationSnapshot()) : nil
     let start = monotonicNanoseconds()
     let outcomes = await withTaskGroup(of: (LatencyHistogram?, UInt64).self) { group in
         for producer in 0..<config.producers {
             group.addTask {
                 var histogram: LatencyHistogram? = timed ? LatencyHistogram() : nil
-                let allocations = produce(log, producer: producer, count: config.records, histogram: &histogram)
+                let allocations = produce(
+                    log, producer: producer, count: config.records, histogram: &histogram, snapshots: snapshots)
                 return (histogram, allocations)
             }
         }
@@ -169,6 +195,16 @@ func runSluice(_ config: ChildConfig) async throws -> RunResult {
     result.seconds = Double(monotonicNanoseconds() - start) / 1e9
     result.peakResidentBytes = peakResidentBytes()
     result.cpuPerRecord = sampler.stop().mapValues { Double($0) / Double(result.records) }
+    if let snapshots {
+        result.threadAllocationsPerRecord = sampler.allocationsPerRecord(
+            from: snapshots.0, to: snapshots.1, records: config.records * 3 / 5
+        ).filter { $0.key.hasPrefix("collector") || $0.key.hasPrefix("sink") }
+    }
+    result.queuedBytesPerRecord = EncodedRecordBatch.queuedSize(
+        label: Workload.label, message: Workload.message,
+        metadata: [
+            "request_id": .string(Workload.requestID(producer: 0, index: 0)), "status": 200, "path": "/api/v1/items",
+        ])
     result.written = report.written
     result.dropped = report.dropped.total
     result.meanBatchRecords = Double(report.stats.logged - report.dropped.total) / Double(max(report.stats.batches, 1))
@@ -315,6 +351,112 @@ func runSwiftLog(_ config: ChildConfig) async -> RunResult {
         result.p999 = merged.percentile(0.999)
         result.clockCost = clockCost()
     }
+    return result
+}
+
+// MARK: S5
+
+/// One S5 producer: logs its share of `rate` in a burst every millisecond for `seconds`, timing every
+/// batch of eight calls (two clock reads for eight calls, so the clock's own cost, about 25 ns, is
+/// an eighth of what it is when each call is timed alone).
+func paced(
+    _ log: SluiceLogger, producer: Int, rate: Double, seconds: Double, histogram: inout LatencyHistogram
+) -> Int {
+    let start = monotonicNanoseconds()
+    let end = start + UInt64(seconds * 1e9)
+    var logged = 0
+    var now = start
+    while now < end {
+        let due = Int(Double(now - start) * rate / 1e9)
+        while logged + 8 <= due {
+            let batchStart = monotonicNanoseconds()
+            for offset in 0..<8 {
+                log.info(
+                    "request handled",
+                    metadata: [
+                        "request_id": .string(Workload.requestID(producer: producer, index: logged + offset)),
+                        "status": 200,
+                        "path": "/api/v1/items",
+                    ]
+                )
+            }
+            histogram.record((monotonicNanoseconds() - batchStart) / 8)
+            logged += 8
+        }
+        // Sleep until the next millisecond's share is due.
+        let next = start + (UInt64(now - start) / 1_000_000 + 1) * 1_000_000
+        now = monotonicNanoseconds()
+        if next > now {
+            var pause = timespec(tv_sec: 0, tv_nsec: Int(next - now))
+            nanosleep(&pause, nil)
+        }
+        now = monotonicNanoseconds()
+    }
+    return logged
+}
+
+/// What the S5 producers measured.
+final class SteadyOutcomes: @unchecked Sendable {
+    // @unchecked Sendable is safe: every property is only touched with `lock` held.
+    private let lock = NSLock()
+    private var histogram = LatencyHistogram()
+    private var total = 0
+
+    func add(_ histogram: LatencyHistogram, logged: Int) {
+        lock.withLock {
+            self.histogram.merge(histogram)
+            total += logged
+        }
+    }
+
+    var merged: (LatencyHistogram, Int) {
+        lock.withLock { (histogram, total) }
+    }
+}
+
+/// S5: a steady load, `producers` threads at `rate` records per second in total for `seconds`: what a
+/// call costs when the pipeline keeps up.
+func runSteady(_ config: ChildConfig) async throws -> RunResult {
+    let rate = config.rate ?? 1e6
+    let seconds = config.seconds ?? 5
+    var result = RunResult(system: config.system, scenario: "S5", policy: config.policy, records: 0)
+    unlink(config.logFile)
+    let sink = try FileSink(path: config.logFile, format: makeFormat(config.format))
+    let pipeline = try LogPipeline(
+        sinks: [sink], level: .info, levelEnvironmentVariable: nil,
+        queue: QueueOptions(overflow: makePolicy(config.policy)))
+    let log = pipeline.logger(label: Workload.label)
+    let perProducer = rate / Double(config.producers)
+    let outcomes = SteadyOutcomes()
+    let group = DispatchGroup()
+    for producer in 0..<config.producers {
+        group.enter()
+        let thread = Thread {
+            var histogram = LatencyHistogram()
+            let logged = paced(log, producer: producer, rate: perProducer, seconds: seconds, histogram: &histogram)
+            outcomes.add(histogram, logged: logged)
+            group.leave()
+        }
+        thread.start()
+    }
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async {
+            group.wait()
+            continuation.resume()
+        }
+    }
+    let report = await pipeline.shutdown(timeout: .seconds(600))
+    let (merged, total) = outcomes.merged
+    result.records = total
+    result.written = report.written
+    result.dropped = report.dropped.total
+    result.seconds = seconds
+    result.p50 = merged.percentile(0.5)
+    result.p99 = merged.percentile(0.99)
+    result.p999 = merged.percentile(0.999)
+    result.clockCost = clockCost()
+    result.pacedRate = rate
+    result.peakResidentBytes = peakResidentBytes()
     return result
 }
 

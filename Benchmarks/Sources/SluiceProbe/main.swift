@@ -9,9 +9,57 @@
 // Prints records/s; the file goes to a private temporary directory and is removed.
 
 import Foundation
-import Sluice
+@_spi(Benchmarks) import Sluice
 
 let scenario = CommandLine.arguments.dropFirst().first ?? "S1"
+
+/// Resident and peak resident memory of this process, from /proc/self/status.
+func residentMemory() -> String {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return "?" }
+    return status.split(separator: "\n").filter { $0.hasPrefix("VmRSS") || $0.hasPrefix("VmHWM") }
+        .map { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? "?" }
+        .joined(separator: " kB / ") + " kB (RSS / peak)"
+}
+if scenario == "M2" {
+    print("start: \(residentMemory())")
+    let directory = NSTemporaryDirectory() + "sluice-probe-\(getpid())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let sink = try FileSink(path: "\(directory)/probe.log", format: TextFormat())
+    print("file sink: \(residentMemory())")
+    let handler = HandlerSink(level: .trace) { _ in }
+    let pipeline = try LogPipeline(sinks: [handler], level: .info, levelEnvironmentVariable: nil)
+    print("pipeline with a handler sink: \(residentMemory())")
+    let pipeline2 = try LogPipeline(sinks: [sink], level: .info, levelEnvironmentVariable: nil)
+    print("second pipeline with the file sink: \(residentMemory())")
+    await pipeline.shutdown()
+    await pipeline2.shutdown()
+    try? FileManager.default.removeItem(atPath: directory)
+    exit(0)
+}
+if scenario == "M" {
+    print("start: \(residentMemory())")
+    let directory = NSTemporaryDirectory() + "sluice-probe-\(getpid())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let pipeline = try LogPipeline(
+        sinks: [try FileSink(path: "\(directory)/probe.log", format: TextFormat())], level: .info,
+        levelEnvironmentVariable: nil, queue: QueueOptions(overflow: .block))
+    print("pipeline created: \(residentMemory())")
+    let log = pipeline.logger(label: "bench")
+    for index in 0..<1_000 {
+        log.info("request handled", metadata: ["request_id": "\(index)", "status": 200, "path": "/api/v1/items"])
+    }
+    await pipeline.flush()
+    print("after 1,000 records: \(residentMemory())")
+    for index in 0..<200_000 {
+        log.info("request handled", metadata: ["request_id": "\(index)", "status": 200, "path": "/api/v1/items"])
+    }
+    await pipeline.flush()
+    print("after 200,000 records: \(residentMemory())")
+    await pipeline.shutdown()
+    print("after shutdown: \(residentMemory())")
+    try? FileManager.default.removeItem(atPath: directory)
+    exit(0)
+}
 
 if scenario == "F" {
     // Each built-in format over a warm 512-record batch, on this thread only (no pipeline, no other
@@ -25,19 +73,61 @@ if scenario == "F" {
             ]
         )
     }
+    let encoded = EncodedRecordBatch(batch)
     var output = LogOutput()
     var bytes = 0
-    for format in [TextFormat() as any LogFormat, LogfmtFormat(), JSONFormat()] {
-        for _ in 0..<max(1, count / batch.count) {
-            var next = 0
-            while next < batch.count {
-                output.removeAll()
-                next = format.write(batch, from: next, to: &output, byteLimit: 64 * 1024)
-                bytes += output.count
+    let formats = CommandLine.arguments.dropFirst(3).first.map { [$0] } ?? ["text", "logfmt", "json"]
+    for name in formats {
+        let format: any LogFormat =
+            switch name {
+            case "json": JSONFormat()
+            case "logfmt": LogfmtFormat()
+            default: TextFormat()
             }
+        for _ in 0..<max(1, count / batch.count) {
+            bytes += encoded.format(with: format, into: &output)
         }
     }
-    print("F: formatted \(count) records with each of text, logfmt and JSON (\(bytes) bytes)")
+    print("F: formatted \(count) records with each of \(formats.joined(separator: ", ")) (\(bytes) bytes)")
+    exit(0)
+}
+if scenario == "P" {
+    // The log call and the collector's take on one thread, for callgrind: N workload records logged
+    // in rounds of 512, each round taken (and with a format name, formatted) like a batch.
+    let count = Int(CommandLine.arguments.dropFirst(2).first ?? "100000") ?? 100_000
+    let formatName = CommandLine.arguments.dropFirst(3).first
+    let format: (any LogFormat)? =
+        switch formatName {
+        case "text": TextFormat()
+        case "json": JSONFormat()
+        default: nil
+        }
+    let pipeline = SingleThreadedPipeline()
+    let log = pipeline.logger(label: "bench")
+    var output = LogOutput()
+    var taken = 0
+    for round in 0..<(count / 512) {
+        for index in 0..<512 {
+            let id = UInt64(round * 512 + index) | 1 << 40
+            log.info(
+                "request handled",
+                metadata: [
+                    "request_id": .string(
+                        String(unsafeUninitializedCapacity: 16) { buffer in
+                            let digits: StaticString = "0123456789abcdef"
+                            for position in 0..<16 {
+                                buffer[position] = digits.utf8Start[Int((id >> UInt64((15 - position) * 4)) & 0xF)]
+                            }
+                            return 16
+                        }),
+                    "status": 200,
+                    "path": "/api/v1/items",
+                ]
+            )
+        }
+        taken += pipeline.drain(formattingWith: format, into: &output)
+    }
+    print("P: logged and took \(taken) records")
     exit(0)
 }
 let producers = scenario == "S2" ? 100 : 1

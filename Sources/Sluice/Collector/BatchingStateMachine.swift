@@ -35,6 +35,13 @@ package struct BatchingStateMachine<C: Clock> {
         self.maxDelay = maxDelay
     }
 
+    /// Whether nothing is waiting: no partial batch, no deadline, not draining. Only then does the
+    /// collector need to be woken by the first record that arrives.
+    package var isIdle: Bool {
+        if case .idle = state { return true }
+        return false
+    }
+
     /// The deadline of the waiting partial batch, if any.
     package var deadline: C.Instant? {
         if case .accumulating(let deadline) = state { return deadline }

@@ -6,7 +6,7 @@
 /// decisions live in ``BatchingStateMachine``; the collector carries them out.
 package actor Collector {
     private let executor: ThreadExecutor
-    private let core: PipelineCore
+    private let core: PipelineStorage
     private let drivers: [SinkDriver]
     private let stallTimeout: Duration
     private let ticks: AsyncStream<CollectorEvent>.Continuation
@@ -14,6 +14,13 @@ package actor Collector {
     private var batching: BatchingStateMachine<ContinuousClock>
     private var tickTimer: ThreadExecutor.TimerHandle?
     private var shutdownDeadline: ContinuousClock.Instant?
+    /// Records taken from the stripes and not yet batched, in order.
+    private var assembler = BatchAssembler()
+    /// What the batch timer does, made once so scheduling a tick allocates nothing.
+    private let tickAction: @Sendable () -> Void
+    // Reused from take to take.
+    private var cuts = StripeCuts()
+    private var runs: [ChunkRun] = []
 
     /// Fulfilled when the collector has drained the queue at shutdown and queued a close for every
     /// sink.
@@ -25,7 +32,7 @@ package actor Collector {
 
     package init(
         executor: ThreadExecutor,
-        core: PipelineCore,
+        core: PipelineStorage,
         drivers: [SinkDriver],
         batching: BatchingOptions,
         stallTimeout: Duration,
@@ -38,6 +45,7 @@ package actor Collector {
         self.stallTimeout = stallTimeout
         self.ticks = ticks
         self.reportError = reportError
+        tickAction = { [ticks] in ticks.yield(.tick) }
         self.batching = BatchingStateMachine(maxRecords: batching.maxRecords, maxDelay: batching.maxDelay)
     }
 
@@ -48,21 +56,36 @@ package actor Collector {
             if shutdownDeadline != nil && core.isDrained {
                 break
             }
+            await parkIfIdle()
         }
         // Every record is now in a sink inbox (or counted); close the sinks behind their batches.
         core.closeIntake()
+        core.discardStaged(&assembler)
         cancelTick()
-        core.releaseRetired()
         for driver in drivers {
             driver.inbox.enqueueControl(.close)
         }
         finished.fulfill(())
     }
 
+    /// With nothing waiting, tells producers that the next record must wake the collector; records
+    /// that arrived before they could see that are found here and handled at once.
+    private func parkIfIdle() async {
+        guard batching.isIdle && shutdownDeadline == nil else { return }
+        core.collectorParks()
+        let pending = core.pendingCount
+        if pending > 0 && core.collectorUnparks() {
+            await perform(batching.recordsArrived(pending: pending, now: .now))
+        }
+    }
+
     private func handle(_ event: CollectorEvent) async {
         switch event {
         case .recordsAvailable, .batchReady:
             await perform(batching.recordsArrived(pending: core.pendingCount, now: .now))
+        case .pressure:
+            // The queue (or its memory) is full: take and hand out everything now.
+            await perform(batching.flushRequested(pending: core.pendingCount))
         case .tick:
             tickTimer = nil
             await perform(batching.tick(pending: core.pendingCount, now: .now))
@@ -91,27 +114,37 @@ package actor Collector {
         while true {
             switch action {
             case .none:
-                core.releaseRetired()
                 return
             case .scheduleTick(let deadline):
                 cancelTick()
-                tickTimer = executor.schedule(at: deadline) { [ticks] in ticks.yield(.tick) }
-                core.releaseRetired()
+                tickTimer = executor.schedule(at: deadline, tickAction)
                 return
             case .takeFullBatches:
-                while let batch = core.takeBatch(upTo: batching.maxRecords, minimum: batching.maxRecords) {
-                    await deliver(batch)
+                core.take(into: &assembler, cuts: &cuts, runs: &runs, fullBatchesOnly: true)
+                while assembler.count >= batching.maxRecords {
+                    guard await deliverNext() else { return }
                 }
             case .takeAll:
                 // Bounded by what is queued now, so a steady stream of records cannot keep us here.
-                var remaining = core.pendingCount
-                while remaining > 0, let batch = core.takeBatch(upTo: min(batching.maxRecords, remaining)) {
-                    remaining -= batch.records.count
-                    await deliver(batch)
+                core.take(into: &assembler, cuts: &cuts, runs: &runs)
+                while assembler.count > 0 {
+                    guard await deliverNext() else { return }
                 }
             }
             action = batching.taken(remaining: core.pendingCount, now: .now)
         }
+    }
+
+    /// Batches the next staged records and hands them to the sinks. Returns false when intake was
+    /// closed meanwhile (the shutdown deadline passed), after discarding what is staged.
+    private func deliverNext() async -> Bool {
+        guard !core.isClosed else {
+            core.discardStaged(&assembler)
+            return false
+        }
+        guard let batch = core.openBatch(from: &assembler, upTo: batching.maxRecords) else { return true }
+        await deliver(batch)
+        return true
     }
 
     private func cancelTick() {
@@ -122,24 +155,25 @@ package actor Collector {
     }
 
     /// Hands a batch to every sink that accepts some of its records, waiting up to the stall timeout
-    /// for a full inbox.
-    private func deliver(_ batch: (records: [LogRecord], id: UInt64, routed: [Int])) async {
+    /// for a full inbox. Each sink that does not get it releases it at once.
+    private func deliver(_ batch: RecordBatch) async {
+        batch.share(with: drivers.count { batch.count(atOrAbove: $0.level) > 0 })
         for driver in drivers {
-            let routed = batch.routed[driver.index]
+            let routed = batch.count(atOrAbove: driver.level)
             guard routed > 0 else { continue }
-            let records =
-                routed == batch.records.count ? batch.records : batch.records.filter { $0.level >= driver.level }
-            switch driver.inbox.offer(batch: batch.id, records: records) {
+            switch driver.inbox.offer(batch) {
             case .accepted:
                 continue
             case .abandoned:
                 core.settle(batch: batch.id, sink: driver.index, outcome: .shutdown)
+                batch.release()
                 continue
             case .full:
                 break
             }
             if driver.inbox.isStalled {
                 core.settle(batch: batch.id, sink: driver.index, outcome: .stalled)
+                batch.release()
                 continue
             }
             var deadline = ContinuousClock.now.advanced(by: stallTimeout)
@@ -148,22 +182,24 @@ package actor Collector {
             }
             var outcome: SinkInbox.OfferResult = .full
             while outcome == .full, await driver.inbox.waitForRoom(until: deadline, timers: executor) {
-                outcome = driver.inbox.offer(batch: batch.id, records: records)
+                outcome = driver.inbox.offer(batch)
             }
             switch outcome {
             case .accepted:
                 continue
             case .abandoned:
                 core.settle(batch: batch.id, sink: driver.index, outcome: .shutdown)
+                batch.release()
             case .full:
                 driver.inbox.markStalled()
                 core.settle(batch: batch.id, sink: driver.index, outcome: .stalled)
+                batch.release()
                 reportError(
                     InternalError(
                         kind: .sinkStalled,
                         sinkName: driver.name,
                         message:
-                            "its inbox stayed full for \(stallTimeout); dropping \(records.count) records and every batch it cannot take until it catches up"
+                            "its inbox stayed full for \(stallTimeout); dropping \(routed) records and every batch it cannot take until it catches up"
                     )
                 )
             }

@@ -4,8 +4,10 @@
 package enum CollectorEvent: Sendable {
     /// The queue went from empty to non-empty.
     case recordsAvailable
-    /// The queue holds at least a full batch.
+    /// A stripe holds at least a full batch.
     case batchReady
+    /// The queue (or the memory for records) is full: take everything now.
+    case pressure
     /// A batch deadline may have passed.
     case tick
     /// Deliver everything queued, then pass this barrier through every sink.

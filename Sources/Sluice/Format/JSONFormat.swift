@@ -12,7 +12,7 @@
 /// ```swift
 /// let file = try FileSink(path: "logs/app.log", format: JSONFormat(includeSource: true))
 /// ```
-public struct JSONFormat: LogFormat {
+public struct JSONFormat: LogFormat, EncodedRecordFormat {
     /// Whether to add a `source` object.
     public var includeSource: Bool
     /// Whether to add the record's `sequence` number (gaps reveal drops).
@@ -42,35 +42,114 @@ public struct JSONFormat: LogFormat {
     }
 
     public func write(_ record: LogRecord, to output: inout LogOutput) {
+        record.withEncoded { write($0, to: &output) }
+    }
+
+    package func write(_ record: EncodedRecord, to output: inout LogOutput) {
+        let sections = record.sections
+        if !includeSource && record.size < 16 * 1024 {
+            let time = output.dateTimePrefix(of: record.timestamp)
+            let written = output.withCursor(upperBound: record.size &* 3 &+ 160) { cursor in
+                writeFast(record, sections, time: time, to: &cursor)
+            }
+            if written {
+                return
+            }
+        }
+        writeGenerally(record, sections, to: &output)
+    }
+
+    /// The fast path, for a record whose text needs no escaping or truncation and whose metadata
+    /// holds only strings, integers and booleans.
+    @inline(__always)
+    private func writeFast(
+        _ record: EncodedRecord,
+        _ sections: EncodedRecord.Sections,
+        time: (UnsafePointer<UInt8>, Int),
+        to cursor: inout OutputCursor
+    ) -> Bool {
+        cursor.append("{\"timestamp\":\"")
+        cursor.appendTimestamp(time, fractionDigits: fractionDigits)
+        cursor.append("\",\"level\":\"")
+        cursor.append(Self.levelName(record.level))
+        cursor.append("\",\"label\":\"")
+        guard sections.label.count <= 1024, cursor.copy(sections.label, unless: .lineBreakingAndQuotes) else {
+            return false
+        }
+        cursor.append("\",\"message\":\"")
+        guard sections.message.count <= maxMessageBytes, cursor.copy(sections.message, unless: .lineBreakingAndQuotes)
+        else {
+            return false
+        }
+        cursor.append(UInt8(ascii: "\""))
+        if sections.hasMetadata {
+            cursor.append(",\"metadata\":{")
+            var first = true
+            var metadata = sections.makeMetadataIterator()
+            while let (key, value) = metadata.next() {
+                if !first {
+                    cursor.append(UInt8(ascii: ","))
+                }
+                first = false
+                cursor.append(UInt8(ascii: "\""))
+                guard key.count <= 1024, cursor.copy(key, unless: .lineBreakingAndQuotes) else { return false }
+                cursor.append("\":")
+                switch value {
+                case .string(let utf8):
+                    cursor.append(UInt8(ascii: "\""))
+                    guard utf8.count <= maxMessageBytes, cursor.copy(utf8, unless: .lineBreakingAndQuotes) else {
+                        return false
+                    }
+                    cursor.append(UInt8(ascii: "\""))
+                case .integer(let integer):
+                    cursor.appendInteger(integer)
+                case .bool(let bool):
+                    cursor.append(bool ? "true" : "false")
+                case .double, .array, .dictionary, .tooDeep:
+                    return false
+                }
+            }
+            cursor.append(UInt8(ascii: "}"))
+        }
+        if includeSequence {
+            cursor.append(",\"sequence\":")
+            cursor.appendInteger(Int(truncatingIfNeeded: record.sequence))
+        }
+        cursor.append("}\n")
+        return true
+    }
+
+    package func writeGenerally(_ record: EncodedRecord, _ sections: EncodedRecord.Sections, to output: inout LogOutput)
+    {
         output.append("{\"timestamp\":\"")
         output.appendTimestamp(record.timestamp, fractionDigits: fractionDigits)
         output.append("\",\"level\":\"")
-        output.appendUnescaped(record.level.name)
+        output.append(Self.levelName(record.level))
         output.append("\",\"label\":\"")
-        output.appendEscaped(record.label, .json, limit: 1024)
+        output.appendEscaped(sections.label, .json, limit: 1024)
         output.append("\",\"message\":\"")
-        output.appendEscaped(record.message, .json, limit: maxMessageBytes)
+        output.appendEscaped(sections.message, .json, limit: maxMessageBytes)
         output.append(UInt8(ascii: "\""))
-        if record.hasMetadata {
+        if sections.hasMetadata {
             output.append(",\"metadata\":{")
             var first = true
-            record.forEachMetadata { key, value in
+            sections.forEachMetadata { key, value in
                 if !first {
                     output.append(UInt8(ascii: ","))
                 }
                 first = false
                 output.appendJSONKey(key)
-                output.appendJSONValue(value, limit: maxMessageBytes, depth: 1)
+                output.appendJSONValue(value, limit: maxMessageBytes)
             }
             output.append(UInt8(ascii: "}"))
         }
         if includeSource {
             output.append(",\"source\":{\"file\":\"")
-            output.appendEscaped(record.source.file, .json, limit: 1024)
+            output.appendSourceFile(record, sections, .json)
             output.append("\",\"function\":\"")
-            output.appendEscaped(record.source.function, .json, limit: 1024)
+            output.appendSourceFunction(record, sections, .json)
             output.append("\",\"line\":")
-            output.appendInteger(Int(record.source.line))
+            output.appendInteger(Int(truncatingIfNeeded: record.sourceLine(sections)))
             output.append(UInt8(ascii: "}"))
         }
         if includeSequence {
@@ -78,5 +157,17 @@ public struct JSONFormat: LogFormat {
             output.appendInteger(Int(truncatingIfNeeded: record.sequence))
         }
         output.append("}\n")
+    }
+
+    private static func levelName(_ level: LogLevel) -> StaticString {
+        switch level {
+        case .trace: "trace"
+        case .debug: "debug"
+        case .info: "info"
+        case .notice: "notice"
+        case .warning: "warning"
+        case .error: "error"
+        case .critical: "critical"
+        }
     }
 }

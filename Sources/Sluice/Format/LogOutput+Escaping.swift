@@ -67,12 +67,15 @@ extension LogOutput {
     /// and escaped (empty, spaces, `=`, quotes, backslashes, controls, separators, or truncated).
     @inline(__always)
     package mutating func appendTextString(_ string: String, limit: Int) {
-        Self.withUTF8(string) { utf8 in
-            if utf8.count <= limit && appendIfPlain(utf8, .bare) {
-                return
-            }
-            appendQuoted(utf8, limit: limit)
+        Self.withUTF8(string) { appendTextString($0, limit: limit) }
+    }
+
+    @inline(__always)
+    package mutating func appendTextString(_ utf8: UnsafeBufferPointer<UInt8>, limit: Int) {
+        if utf8.count <= limit && appendIfPlain(utf8, .bare) {
+            return
         }
+        appendQuoted(utf8, limit: limit)
     }
 
     @inline(never)
@@ -104,8 +107,42 @@ extension LogOutput {
         return true
     }
 
+    /// The lanes of sixteen bytes that may be ones `set` stops at: the sign bit of a lane is set for
+    /// every such byte, and also for every byte with the high bit set (most of them harmless UTF-8,
+    /// which the exact word test then settles). Written with operations that compile to vector
+    /// instructions (the standard library's `.<` on SIMD vectors does not).
+    @inline(__always)
+    package static func specialLanes(_ bytes: SIMD16<Int8>, _ set: ScanSet) -> SIMD16<Int8> {
+        var equal = SIMDMask<SIMD16<Int8>>(repeating: false)
+        equal .|= bytes .== SIMD16(repeating: 0x7F)
+        switch set {
+        case .lineBreaking:
+            break
+        case .lineBreakingAndQuotes:
+            equal .|= bytes .== SIMD16(repeating: Int8(UInt8(ascii: "\"")))
+            equal .|= bytes .== SIMD16(repeating: Int8(UInt8(ascii: "\\")))
+        case .bare:
+            equal .|= bytes .== SIMD16(repeating: Int8(UInt8(ascii: "\"")))
+            equal .|= bytes .== SIMD16(repeating: Int8(UInt8(ascii: "\\")))
+            equal .|= bytes .== SIMD16(repeating: Int8(UInt8(ascii: "=")))
+        }
+        // Below the bound (space included for bare words) or negative, that is, high bit set.
+        let below = (bytes &- SIMD16(repeating: set == .bare ? 0x21 : 0x20)) | bytes
+        return unsafeBitCast(equal, to: SIMD16<Int8>.self) | below
+    }
+
+    /// The lanes of sixteen bytes holding a space or `=`, which a text or logfmt value must be quoted
+    /// for (sign bit set).
+    @inline(__always)
+    package static func quotingLanes(_ bytes: SIMD16<Int8>) -> SIMD16<Int8> {
+        var equal = SIMDMask<SIMD16<Int8>>(repeating: false)
+        equal .|= bytes .== SIMD16(repeating: Int8(UInt8(ascii: " ")))
+        equal .|= bytes .== SIMD16(repeating: Int8(UInt8(ascii: "=")))
+        return unsafeBitCast(equal, to: SIMD16<Int8>.self)
+    }
+
     /// Eight bytes that no scan stops at ("aaaaaaaa").
-    private static var filler: UInt64 { 0x6161_6161_6161_6161 }
+    package static var filler: UInt64 { 0x6161_6161_6161_6161 }
 
     /// Whether a value can be written unquoted in text and logfmt.
     package static func isBareWord(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -172,8 +209,8 @@ extension LogOutput {
         }
     }
 
-    private static var ones: UInt64 { 0x0101_0101_0101_0101 }
-    private static var highs: UInt64 { 0x8080_8080_8080_8080 }
+    package static var ones: UInt64 { 0x0101_0101_0101_0101 }
+    package static var highs: UInt64 { 0x8080_8080_8080_8080 }
 
     /// Non-zero when some byte of `word` is zero (exact as a yes/no answer).
     @inline(__always)
@@ -182,19 +219,23 @@ extension LogOutput {
     }
 
     @inline(__always)
-    private static func hasByte(_ word: UInt64, _ value: UInt8) -> Bool {
+    package static func hasByte(_ word: UInt64, _ value: UInt8) -> Bool {
         hasZeroByte(word ^ (ones &* UInt64(value)))
     }
 
     @inline(__always)
-    private static func wordHasSpecialByte(_ word: UInt64, _ set: ScanSet) -> Bool {
+    package static func wordHasSpecialByte(_ word: UInt64, _ set: ScanSet) -> Bool {
         // A byte below `bound` (bound <= 0x80): subtracting sets its high bit unless the byte had it.
         let bound: UInt64 = set == .bare ? 0x21 : 0x20
         if (word &- ones &* bound) & ~word & highs != 0 {
             return true
         }
-        if hasByte(word, 0x7F) || hasByte(word, 0xC2) || hasByte(word, 0xE2) {
-            return true
+        // DEL or a byte with the high bit set: adding one makes DEL's high bit appear (a carry into
+        // a byte comes only from a byte that already has it), so pure ASCII costs one test here.
+        if (word &+ ones | word) & highs != 0 {
+            if hasByte(word, 0x7F) || hasByte(word, 0xC2) || hasByte(word, 0xE2) {
+                return true
+            }
         }
         switch set {
         case .lineBreaking:
@@ -212,12 +253,15 @@ extension LogOutput {
     /// an empty key becomes `_`, and keys are cut at 256 bytes.
     @inline(__always)
     package mutating func appendKey(_ key: String) {
-        Self.withUTF8(key) { utf8 in
-            if utf8.count <= 256 && appendIfPlain(utf8, .bare) {
-                return
-            }
-            appendSanitizedKey(utf8)
+        Self.withUTF8(key) { appendKey($0) }
+    }
+
+    @inline(__always)
+    package mutating func appendKey(_ utf8: UnsafeBufferPointer<UInt8>) {
+        if utf8.count <= 256 && appendIfPlain(utf8, .bare) {
+            return
         }
+        appendSanitizedKey(utf8)
     }
 
     @inline(never)

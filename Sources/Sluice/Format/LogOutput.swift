@@ -34,6 +34,9 @@ public struct LogOutput: ~Copyable, @unchecked Sendable {
     /// `YYYY-MM-DDTHH:MM:SS` of `cachedSecond`, 19 bytes.
     private let cachedPrefix: UnsafeMutablePointer<UInt8>
     private var cachedSecond: Int64 = .min
+    /// A second buffer for values rendered twice (nested values in text), allocated on first use.
+    private var scratch: UnsafeMutablePointer<UInt8>?
+    private var scratchCapacity = 0
 
     /// Creates an empty buffer.
     ///
@@ -50,6 +53,21 @@ public struct LogOutput: ~Copyable, @unchecked Sendable {
     deinit {
         base.deallocate()
         cachedPrefix.deallocate()
+        scratch?.deallocate()
+    }
+
+    /// Copies `count` bytes from `offset` into the scratch buffer and calls `body` with them.
+    package mutating func withScratch(
+        copying offset: Int, count length: Int, _ body: (inout LogOutput, UnsafeBufferPointer<UInt8>) -> Void
+    ) {
+        if scratchCapacity < length {
+            scratch?.deallocate()
+            scratchCapacity = max(length, 256)
+            scratch = .allocate(capacity: scratchCapacity)
+        }
+        guard let scratch else { return }
+        scratch.update(from: base + offset, count: length)
+        body(&self, UnsafeBufferPointer(start: scratch, count: length))
     }
 
     /// Whether nothing has been formatted.
@@ -170,7 +188,7 @@ public struct LogOutput: ~Copyable, @unchecked Sendable {
 
     /// Writes `value` (0...99) as two digits at `destination`.
     @inline(__always)
-    private static func writePair(_ value: Int, to destination: UnsafeMutablePointer<UInt8>) {
+    package static func writePair(_ value: Int, to destination: UnsafeMutablePointer<UInt8>) {
         let pair = digitPairs.utf8Start + value * 2
         destination[0] = pair[0]
         destination[1] = pair[1]
@@ -178,6 +196,13 @@ public struct LogOutput: ~Copyable, @unchecked Sendable {
 
     /// Appends a decimal integer.
     public mutating func appendInteger(_ value: Int) {
+        let destination = reserve(20)
+        count += Self.writeInteger(value, to: destination)
+    }
+
+    /// Writes a decimal integer (at most 20 bytes) at `destination`; returns the bytes written.
+    @inline(__always)
+    package static func writeInteger(_ value: Int, to destination: UnsafeMutablePointer<UInt8>) -> Int {
         var magnitude = value.magnitude
         var digits = 1
         var threshold: UInt = 10
@@ -186,22 +211,21 @@ public struct LogOutput: ~Copyable, @unchecked Sendable {
             threshold = threshold &* 10
         }
         let sign = value < 0 ? 1 : 0
-        let destination = reserve(digits + sign)
         if sign == 1 {
             destination[0] = UInt8(ascii: "-")
         }
         var end = digits + sign
         while magnitude >= 100 {
             end -= 2
-            Self.writePair(Int(magnitude % 100), to: destination + end)
+            writePair(Int(magnitude % 100), to: destination + end)
             magnitude /= 100
         }
         if magnitude >= 10 {
-            Self.writePair(Int(magnitude), to: destination + end - 2)
+            writePair(Int(magnitude), to: destination + end - 2)
         } else {
             destination[end - 1] = UInt8(ascii: "0") &+ UInt8(magnitude)
         }
-        count += digits + sign
+        return digits + sign
     }
 
     // MARK: Timestamps
@@ -246,6 +270,19 @@ public struct LogOutput: ~Copyable, @unchecked Sendable {
         }
         destination[written] = UInt8(ascii: "Z")
         count += written + 1
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS` (19 bytes) of the second `timestamp` falls in, rendered when the second
+    /// changes, and the nanoseconds within that second.
+    @inline(__always)
+    package mutating func dateTimePrefix(of timestamp: LogTimestamp) -> (UnsafePointer<UInt8>, Int) {
+        let nanoseconds = timestamp.nanosecondsSinceEpoch
+        let second = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
+        if second != cachedSecond {
+            cachedSecond = second
+            Self.renderDateTime(second, into: cachedPrefix)
+        }
+        return (UnsafePointer(cachedPrefix), Int(nanoseconds &- second &* 1_000_000_000))
     }
 
     /// Renders `YYYY-MM-DDTHH:MM:SS` for seconds since the epoch (proleptic Gregorian, UTC).

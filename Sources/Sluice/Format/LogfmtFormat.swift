@@ -12,7 +12,7 @@
 /// ```swift
 /// let file = try FileSink(path: "logs/app.log", format: .logfmt)
 /// ```
-public struct LogfmtFormat: LogFormat {
+public struct LogfmtFormat: LogFormat, EncodedRecordFormat {
     /// Whether to add `source=File.swift:42`.
     public var includeSource: Bool
     /// Messages and string values longer than this many UTF-8 bytes are truncated with a marker.
@@ -33,30 +33,104 @@ public struct LogfmtFormat: LogFormat {
     }
 
     /// Whether `key` is one of the fixed keys (`ts`, `level`, `label`, `msg`, `source`).
-    private static func isReserved(_ key: String) -> Bool {
-        switch key.utf8.count {
-        case 2: key == "ts"
-        case 3: key == "msg"
-        case 5: key == "level" || key == "label"
-        case 6: key == "source"
-        default: false
+    @inline(__always)
+    private static func isReserved(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        func equals(_ word: StaticString) -> Bool {
+            EncodedMetadata.equal(key, UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
+        }
+        switch key.count {
+        case 2: return equals("ts")
+        case 3: return equals("msg")
+        case 5: return equals("level") || equals("label")
+        case 6: return equals("source")
+        default: return false
         }
     }
 
     public func write(_ record: LogRecord, to output: inout LogOutput) {
+        record.withEncoded { write($0, to: &output) }
+    }
+
+    package func write(_ record: EncodedRecord, to output: inout LogOutput) {
+        let sections = record.sections
+        if !includeSource && record.size < 16 * 1024 {
+            let time = output.dateTimePrefix(of: record.timestamp)
+            let written = output.withCursor(upperBound: record.size &* 3 &+ 96) { cursor in
+                writeFast(record, sections, time: time, to: &cursor)
+            }
+            if written {
+                return
+            }
+        }
+        writeGenerally(record, sections, to: &output)
+    }
+
+    /// The fast path, for a record whose text needs no escaping or truncation.
+    @inline(__always)
+    private func writeFast(
+        _ record: EncodedRecord,
+        _ sections: EncodedRecord.Sections,
+        time: (UnsafePointer<UInt8>, Int),
+        to cursor: inout OutputCursor
+    ) -> Bool {
+        cursor.append("ts=")
+        cursor.appendTimestamp(time, fractionDigits: fractionDigits)
+        cursor.append(" level=")
+        cursor.append(Self.levelName(record.level))
+        cursor.append(" label=")
+        guard sections.label.count <= 1024, cursor.copyTextString(sections.label) else { return false }
+        cursor.append(" msg=")
+        guard sections.message.count <= maxMessageBytes, cursor.copyTextString(sections.message) else { return false }
+        var metadata = sections.makeMetadataIterator()
+        while let (key, value) = metadata.next() {
+            cursor.append(UInt8(ascii: " "))
+            if Self.isReserved(key) {
+                cursor.append(UInt8(ascii: "_"))
+            }
+            guard !key.isEmpty, key.count <= 256, cursor.copy(key, unless: .bare) else { return false }
+            cursor.append(UInt8(ascii: "="))
+            switch value {
+            case .string(let utf8):
+                guard utf8.count <= maxMessageBytes, cursor.copyTextString(utf8) else { return false }
+            case .integer(let integer):
+                cursor.appendInteger(integer)
+            case .bool(let bool):
+                cursor.append(bool ? "true" : "false")
+            case .double, .array, .dictionary, .tooDeep:
+                return false
+            }
+        }
+        cursor.append(UInt8(ascii: "\n"))
+        return true
+    }
+
+    private static func levelName(_ level: LogLevel) -> StaticString {
+        switch level {
+        case .trace: "trace"
+        case .debug: "debug"
+        case .info: "info"
+        case .notice: "notice"
+        case .warning: "warning"
+        case .error: "error"
+        case .critical: "critical"
+        }
+    }
+
+    package func writeGenerally(_ record: EncodedRecord, _ sections: EncodedRecord.Sections, to output: inout LogOutput)
+    {
         output.append("ts=")
         output.appendTimestamp(record.timestamp, fractionDigits: fractionDigits)
         output.append(" level=")
         output.appendUnescaped(record.level.name)
         output.append(" label=")
-        output.appendTextString(record.label, limit: 1024)
+        output.appendTextString(sections.label, limit: 1024)
         output.append(" msg=")
-        output.appendTextString(record.message, limit: maxMessageBytes)
+        output.appendTextString(sections.message, limit: maxMessageBytes)
         if includeSource {
             output.append(" source=")
-            output.appendTextString("\(record.source.file):\(record.source.line)", limit: 1024)
+            output.appendSourceLocationTextString(record, sections)
         }
-        record.forEachMetadata { key, value in
+        sections.forEachMetadata { key, value in
             output.append(UInt8(ascii: " "))
             if Self.isReserved(key) {
                 output.append(UInt8(ascii: "_"))

@@ -12,7 +12,7 @@
 /// let console = ConsoleSink(format: .text)
 /// let verbose = ConsoleSink(format: TextFormat(includeSource: true))
 /// ```
-public struct TextFormat: LogFormat {
+public struct TextFormat: LogFormat, EncodedRecordFormat {
     /// Whether to append ` (File.swift:42)`.
     public var includeSource: Bool
     /// Messages and string values longer than this many UTF-8 bytes are truncated with a marker.
@@ -33,25 +33,80 @@ public struct TextFormat: LogFormat {
     }
 
     public func write(_ record: LogRecord, to output: inout LogOutput) {
-        let colors = output.colors
-        if colors {
-            output.append("\u{1B}[2m")
+        record.withEncoded { write($0, to: &output) }
+    }
+
+    package func write(_ record: EncodedRecord, to output: inout LogOutput) {
+        let sections = record.sections
+        if !output.colors && !includeSource && record.size < 16 * 1024 {
+            let time = output.dateTimePrefix(of: record.timestamp)
+            let written = output.withCursor(upperBound: record.size &* 3 &+ 96) { cursor in
+                writeFast(record, sections, time: time, to: &cursor)
+            }
+            if written {
+                return
+            }
         }
-        output.appendTimestamp(record.timestamp, fractionDigits: fractionDigits)
-        if colors {
+        writeGenerally(record, sections, to: &output)
+    }
+
+    /// The fast path, for a record whose text needs no escaping or truncation.
+    @inline(__always)
+    private func writeFast(
+        _ record: EncodedRecord,
+        _ sections: EncodedRecord.Sections,
+        time: (UnsafePointer<UInt8>, Int),
+        to cursor: inout OutputCursor
+    ) -> Bool {
+        cursor.appendTimestamp(time, fractionDigits: fractionDigits)
+        cursor.append(UInt8(ascii: " "))
+        cursor.append(Self.paddedName(record.level))
+        cursor.append(UInt8(ascii: " "))
+        guard sections.label.count <= 1024, cursor.copy(sections.label, unless: .lineBreaking) else { return false }
+        cursor.append(": ")
+        guard sections.message.count <= maxMessageBytes, cursor.copy(sections.message, unless: .lineBreaking) else {
+            return false
+        }
+        var metadata = sections.makeMetadataIterator()
+        while let (key, value) = metadata.next() {
+            cursor.append(UInt8(ascii: " "))
+            guard !key.isEmpty, key.count <= 256, cursor.copy(key, unless: .bare) else { return false }
+            cursor.append(UInt8(ascii: "="))
+            switch value {
+            case .string(let utf8):
+                guard utf8.count <= maxMessageBytes, cursor.copyTextString(utf8) else { return false }
+            case .integer(let integer):
+                cursor.appendInteger(integer)
+            case .bool(let bool):
+                cursor.append(bool ? "true" : "false")
+            case .double, .array, .dictionary, .tooDeep:
+                return false
+            }
+        }
+        cursor.append(UInt8(ascii: "\n"))
+        return true
+    }
+
+    package func writeGenerally(_ record: EncodedRecord, _ sections: EncodedRecord.Sections, to output: inout LogOutput)
+    {
+        let level = record.level
+        if output.colors {
+            output.append("\u{1B}[2m")
+            output.appendTimestamp(record.timestamp, fractionDigits: fractionDigits)
             output.append("\u{1B}[0m ")
-            output.append(Self.color(record.level))
-            output.append(Self.paddedName(record.level))
+            output.append(Self.color(level))
+            output.append(Self.paddedName(level))
             output.append("\u{1B}[0m ")
         } else {
+            output.appendTimestamp(record.timestamp, fractionDigits: fractionDigits)
             output.append(UInt8(ascii: " "))
-            output.append(Self.paddedName(record.level))
+            output.append(Self.paddedName(level))
             output.append(UInt8(ascii: " "))
         }
-        output.appendEscaped(record.label, .text, limit: 1024)
+        output.appendEscaped(sections.label, .text, limit: 1024)
         output.append(": ")
-        output.appendEscaped(record.message, .text, limit: maxMessageBytes)
-        record.forEachMetadata { key, value in
+        output.appendEscaped(sections.message, .text, limit: maxMessageBytes)
+        sections.forEachMetadata { key, value in
             output.append(UInt8(ascii: " "))
             output.appendKey(key)
             output.append(UInt8(ascii: "="))
@@ -59,9 +114,9 @@ public struct TextFormat: LogFormat {
         }
         if includeSource {
             output.append(" (")
-            output.appendEscaped(record.source.file, .text, limit: 1024)
+            output.appendSourceFile(record, sections)
             output.append(UInt8(ascii: ":"))
-            output.appendInteger(Int(record.source.line))
+            output.appendInteger(Int(truncatingIfNeeded: record.sourceLine(sections)))
             output.append(UInt8(ascii: ")"))
         }
         output.append(UInt8(ascii: "\n"))

@@ -40,7 +40,7 @@ public struct SluiceLogHandler: LogHandler {
     /// The logger's label, e.g. `"app.db"`.
     public let label: String
 
-    private let core: PipelineCore
+    private let core: PipelineStorage
     private var storedLevel: Logging.Logger.Level
     private var threshold: LogLevel
     private var storedMetadata: Logging.Logger.Metadata = [:]
@@ -51,7 +51,7 @@ public struct SluiceLogHandler: LogHandler {
     /// `Logger.MetadataProvider`.
     public var metadataProvider: Logging.Logger.MetadataProvider?
 
-    package init(label: String, core: PipelineCore, metadataProvider: Logging.Logger.MetadataProvider?) {
+    package init(label: String, core: PipelineStorage, metadataProvider: Logging.Logger.MetadataProvider?) {
         self.label = label
         self.core = core
         self.metadataProvider = metadataProvider
@@ -97,20 +97,11 @@ public struct SluiceLogHandler: LogHandler {
         let level = LogLevel(event.level)
         guard level >= threshold else { return }
         core.submit(
-            LogRecord(
-                timestamp: .now(),
-                level: level,
-                label: label,
-                message: event.message.description,
-                source: LogSource(file: event.file, function: event.function, line: event.line),
-                callMetadata: callMetadata(event),
-                loggerMetadata: convertedMetadata,
-                contextMetadata: LogContext.current
-            )
-        )
+            level: level, label: label, message: event.message.description, file: event.file,
+            function: event.function, line: event.line, callMetadata: callMetadata(event),
+            loggerMetadata: convertedMetadata)
     }
 
-    /// The event's metadata over the provider's, plus the error's description and type.
     private func callMetadata(_ event: LogEvent) -> LogMetadata {
         let provided = metadataProvider?.get() ?? [:]
         let explicit = event.metadata ?? [:]

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Task-local metadata that every record logged inside a scope carries.
 ///
 /// Use it for values that belong to a unit of work rather than a logger, such as a request id. Scopes
@@ -15,6 +17,17 @@
 public enum LogContext {
     @TaskLocal package static var current = LogMetadata()
 
+    /// Whether any scope was ever entered in this process. Until then a log call skips reading the
+    /// task-local value (about 100 instructions), since no task can have one. Set before the value is
+    /// bound, so a call inside a scope (or in a child task of one) always sees it.
+    package static let everUsed = Atomic<Bool>(false)
+
+    /// The context metadata for a record being logged now.
+    @inline(__always)
+    package static var forRecord: LogMetadata {
+        everUsed.load(ordering: .relaxed) ? current : LogMetadata()
+    }
+
     /// The context metadata of the current task (empty outside any scope and on plain threads).
     public static var metadata: LogMetadata { current }
 
@@ -30,7 +43,8 @@ public enum LogContext {
         isolation: isolated (any Actor)? = #isolation,
         _ operation: () async throws -> R
     ) async rethrows -> R {
-        try await $current.withValue(current.merging(metadata), operation: operation, isolation: isolation)
+        everUsed.store(true, ordering: .relaxed)
+        return try await $current.withValue(current.merging(metadata), operation: operation, isolation: isolation)
     }
 
     /// Runs synchronous `operation` with `metadata` added to the task's log context.
@@ -40,6 +54,7 @@ public enum LogContext {
     ///   - operation: The work to run.
     /// - Returns: What `operation` returns.
     public static func withMetadata<R>(_ metadata: LogMetadata, _ operation: () throws -> R) rethrows -> R {
-        try $current.withValue(current.merging(metadata), operation: operation)
+        everUsed.store(true, ordering: .relaxed)
+        return try $current.withValue(current.merging(metadata), operation: operation)
     }
 }

@@ -32,12 +32,12 @@ public struct SluiceLogger: Sendable {
         }
     }
 
-    @usableFromInline let core: PipelineCore
+    @usableFromInline let core: PipelineStorage
     /// The effective minimum: the configured level, raised to what at least one sink accepts.
     @usableFromInline var threshold: LogLevel
     private var configuredLevel: LogLevel
 
-    package init(label: String, metadata: LogMetadata, core: PipelineCore) {
+    package init(label: String, metadata: LogMetadata, core: PipelineStorage) {
         self.label = label
         self.metadata = metadata
         self.core = core
@@ -101,16 +101,7 @@ public struct SluiceLogger: Sendable {
         _ line: UInt
     ) {
         core.submit(
-            LogRecord(
-                timestamp: .now(),
-                level: level,
-                label: label,
-                message: message,
-                source: LogSource(file: file, function: function, line: line),
-                callMetadata: metadata,
-                loggerMetadata: self.metadata,
-                contextMetadata: LogContext.current
-            )
-        )
+            level: level, label: label, message: message, file: file, function: function, line: line,
+            callMetadata: metadata, loggerMetadata: self.metadata)
     }
 }

@@ -33,11 +33,13 @@ import Darwin
 /// never runs on that pool.
 ///
 /// - Important: `LogPipeline` is `Sendable`; every method may be called from any task or thread.
-///   Records from one task (or thread) reach each sink in the order they were logged. Call
+///   Records from one thread reach each sink in the order they were logged, and so do records from one
+///   task, unless the wall clock steps backwards between two of its calls made on different threads.
+///   Records from different threads are ordered by their timestamps. Call
 ///   ``shutdown(timeout:)`` before the process exits: records still queued when it exits without a
 ///   shutdown are lost.
 public final class LogPipeline: Sendable {
-    package let core: PipelineCore
+    package let core: PipelineStorage
     private let collector: Collector
     package let collectorExecutor: ThreadExecutor
     private let drivers: [SinkDriver]
@@ -107,7 +109,7 @@ public final class LogPipeline: Sendable {
         let (stream, continuation) = AsyncStream<CollectorEvent>.makeStream()
         events = continuation
         reportError = onInternalError.handle
-        let core = PipelineCore(
+        let core = PipelineStorage(
             queue: queue,
             batchSize: batching.maxRecords,
             levels: levels,
@@ -159,6 +161,14 @@ public final class LogPipeline: Sendable {
         }
         guard queue.capacity > 0 else {
             throw fail("queue capacity is \(queue.capacity); it must be at least 1 (65,536 is a good default)")
+        }
+        guard queue.maxBytes >= 1 << 20 else {
+            throw fail(
+                "queue maxBytes is \(queue.maxBytes); it must be at least 1 MiB (1,048,576) so a few batches of records fit (16 MiB is the default)"
+            )
+        }
+        guard queue.maxBytes <= 1 << 32 else {
+            throw fail("queue maxBytes is \(queue.maxBytes); it can be at most 4 GiB (4,294,967,296)")
         }
         guard batching.maxRecords > 0 else {
             throw fail("batching maxRecords is \(batching.maxRecords); it must be at least 1 (512 is a good default)")
@@ -359,8 +369,9 @@ public final class LogPipeline: Sendable {
                 unfinished.append(driver.name)
                 // A network sink still retrying stops now; what it held is settled below.
                 (driver.sink as? any SettlingSink)?.abandonPending()
-                for id in driver.inbox.abandon() {
-                    core.settle(batch: id, sink: driver.index, outcome: .shutdown)
+                for batch in driver.inbox.abandon() {
+                    core.settle(batch: batch.id, sink: driver.index, outcome: .shutdown)
+                    batch.release()
                 }
             }
             core.settleAllPending()
@@ -396,12 +407,12 @@ public final class LogPipeline: Sendable {
 
     // MARK: Stats
 
-    /// A snapshot of the pipeline's counters. Cheap (one lock, no `await`) and consistent:
-    /// `logged == written + dropped.total + inFlight`.
+    /// A snapshot of the pipeline's counters. Cheap (the queue's lock and each stripe's, no `await`)
+    /// and consistent: `logged == written + dropped.total + inFlight`.
     public var stats: PipelineStats {
         core.snapshot(
             sinkExtras: drivers.map { driver in
-                PipelineCore.SinkExtras(
+                PipelineStorage.SinkExtras(
                     inboxDepth: driver.inbox.depth,
                     inboxStalled: driver.inbox.isStalled,
                     bytes: driver.sink.bytesWritten

@@ -36,7 +36,7 @@ package struct SinkLedger {
 }
 
 /// The pipeline's accounting as a plain struct: which records are in flight in which batch, and how
-/// each batch ended at each sink. It lives under the same lock as the ``RecordQueue`` so a stats
+/// each batch ended at each sink. It lives under the same lock as the ``QueueState`` so a stats
 /// snapshot sees every record in exactly one place.
 ///
 /// A record counts as written once every sink it was routed to has settled its batch and at least one
@@ -44,9 +44,9 @@ package struct SinkLedger {
 /// `sinkFailure`.
 package struct PipelineLedger {
     private struct BatchAccount {
-        var levelCounts: [Int]  // indexed by LogLevel.rawValue
-        var routed: [Int]  // records routed to each sink (0: not routed)
-        var outcomes: [SinkOutcome?]
+        var levelCounts: LevelCounts
+        var routed: [Int]  // records routed to each sink (0: not routed); reused from batch to batch
+        var outcomes: [SinkOutcome?]  // reused from batch to batch
         var pendingSinks: Int
         var count: Int
         var oldestTimestamp: Int64
@@ -65,62 +65,58 @@ package struct PipelineLedger {
     private var latencyMax: Int64 = 0
     private var accounts: [UInt64: BatchAccount] = [:]
     private var nextBatchID: UInt64 = 1
+    // Arrays of finished accounts, kept so opening a batch allocates nothing.
+    private var spareRouted: [[Int]] = []
+    private var spareOutcomes: [[SinkOutcome?]] = []
 
     package init(sinks: [SinkLedger]) {
         self.sinks = sinks
     }
 
-    /// Which sinks accept at least one level of `records`, and how many records each gets.
-    package func routes(for records: [LogRecord]) -> [Int] {
-        // Reads only the level of each record, through a buffer pointer, so no record is copied.
-        records.withUnsafeBufferPointer { records in
-            var perLevel = [Int](repeating: 0, count: LogLevel.allCases.count)
-            for index in records.indices {
-                perLevel[Int(records[index].level.rawValue)] += 1
-            }
-            return sinks.map { sink in
-                perLevel[Int(sink.level.rawValue)...].reduce(0, +)
-            }
-        }
+    /// How many records of a batch with these per-level counts each sink takes.
+    package func routes(levelCounts: LevelCounts) -> [Int] {
+        sinks.map { levelCounts.count(atOrAbove: $0.level) }
     }
 
-    /// Opens an account for a batch taken from the queue; `routed[i]` records go to sink `i`.
-    package mutating func openBatch(_ records: [LogRecord], routed: [Int]) -> UInt64 {
-        precondition(routed.count == sinks.count, "internal inconsistency: routes for \(routed.count) sinks")
-        var levelCounts = [Int](repeating: 0, count: LogLevel.allCases.count)
-        var oldest = Int64.max
-        var sum: Double = 0
-        let base = records.first?.timestamp.nanosecondsSinceEpoch ?? 0
-        records.withUnsafeBufferPointer { records in
-            for index in records.indices {
-                levelCounts[Int(records[index].level.rawValue)] += 1
-                let ns = records[index].timestamp.nanosecondsSinceEpoch
-                oldest = min(oldest, ns)
-                sum += Double(ns &- base)
-            }
-        }
+    /// Opens an account for a batch with these per-level counts; each sink takes the records at or
+    /// above its level.
+    package mutating func openBatch(
+        count: Int,
+        levelCounts: LevelCounts,
+        oldestTimestamp: Int64,
+        meanTimestamp: Double
+    ) -> UInt64 {
         let id = nextBatchID
         nextBatchID += 1
-        let pending = routed.count { $0 > 0 }
-        var account = BatchAccount(
+        var routed = spareRouted.popLast() ?? []
+        var outcomes = spareOutcomes.popLast() ?? []
+        routed.removeAll(keepingCapacity: true)
+        outcomes.removeAll(keepingCapacity: true)
+        var pending = 0
+        for index in sinks.indices {
+            let n = levelCounts.count(atOrAbove: sinks[index].level)
+            routed.append(n)
+            outcomes.append(nil)
+            if n > 0 {
+                pending += 1
+                sinks[index].batches += 1
+            }
+        }
+        let account = BatchAccount(
             levelCounts: levelCounts,
             routed: routed,
-            outcomes: Array(repeating: nil, count: sinks.count),
+            outcomes: outcomes,
             pendingSinks: pending,
-            count: records.count,
-            oldestTimestamp: oldest,
-            meanTimestamp: Double(base) + (records.isEmpty ? 0 : sum / Double(records.count))
+            count: count,
+            oldestTimestamp: oldestTimestamp,
+            meanTimestamp: meanTimestamp
         )
-        outstanding += records.count
+        outstanding += count
         batches += 1
-        for (index, n) in routed.enumerated() where n > 0 {
-            sinks[index].batches += 1
-        }
         if pending == 0 {
             // No sink takes any of these records; the pipeline's level threshold prevents this, but the
             // records must still end up counted.
-            account.pendingSinks = 0
-            finish(account, now: records.first?.timestamp.nanosecondsSinceEpoch ?? 0)
+            finish(account, now: oldestTimestamp)
             return id
         }
         accounts[id] = account
@@ -130,22 +126,19 @@ package struct PipelineLedger {
     /// Records how a batch ended at one sink. Settling the same batch and sink twice is ignored, so a
     /// sink that finishes after the shutdown deadline already settled it cannot count it twice.
     package mutating func settle(batch id: UInt64, sink index: Int, outcome: SinkOutcome, now: Int64) {
-        guard var account = accounts[id], account.routed[index] > 0, account.outcomes[index] == nil else {
-            return
-        }
-        account.outcomes[index] = outcome
-        account.pendingSinks -= 1
-        let n = account.routed[index]
+        // Changed in place (through the dictionary's values), so settling allocates nothing.
+        guard let slot = accounts.index(forKey: id) else { return }
+        let n = accounts.values[slot].routed[index]
+        guard n > 0, accounts.values[slot].outcomes[index] == nil else { return }
+        accounts.values[slot].outcomes[index] = outcome
+        accounts.values[slot].pendingSinks -= 1
         switch outcome {
         case .written: sinks[index].written += n
         case .failed, .stalled: sinks[index].dropped.sinkFailure += n
         case .shutdown: sinks[index].dropped.shutdown += n
         }
-        if account.pendingSinks == 0 {
-            accounts[id] = nil
-            finish(account, now: now)
-        } else {
-            accounts[id] = account
+        if accounts.values[slot].pendingSinks == 0 {
+            finish(accounts.remove(at: slot).value, now: now)
         }
     }
 
@@ -164,10 +157,12 @@ package struct PipelineLedger {
     private mutating func finish(_ account: BatchAccount, now: Int64) {
         outstanding -= account.count
         var writtenHere = 0
-        for (rawLevel, n) in account.levelCounts.enumerated() where n > 0 {
+        for level in LogLevel.allCases {
+            let n = account.levelCounts[level]
+            guard n > 0 else { continue }
             var anyWritten = false
             var missedDeadline = false
-            for (index, sink) in sinks.enumerated() where account.routed[index] > 0 && sink.level.rawValue <= rawLevel {
+            for index in sinks.indices where account.routed[index] > 0 && sinks[index].level <= level {
                 switch account.outcomes[index] {
                 case .written: anyWritten = true
                 case .shutdown: missedDeadline = true
@@ -188,11 +183,58 @@ package struct PipelineLedger {
             latencyCount += writtenHere
             latencyMax = max(latencyMax, now - account.oldestTimestamp)
         }
+        spareRouted.append(account.routed)
+        spareOutcomes.append(account.outcomes)
     }
 
     /// Mean and maximum time from a log call until its record was written.
     package var latency: (mean: Duration, max: Duration) {
         let mean = latencyCount == 0 ? 0 : Int64(latencyTotal / Double(latencyCount))
         return (.nanoseconds(mean), .nanoseconds(latencyMax))
+    }
+}
+
+/// Records per level, without an array (a batch's counts travel into the ledger allocation-free).
+package struct LevelCounts: Sendable, Equatable {
+    private var counts: (Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0)
+
+    package init() {}
+
+    package subscript(level: LogLevel) -> Int {
+        get {
+            switch level {
+            case .trace: counts.0
+            case .debug: counts.1
+            case .info: counts.2
+            case .notice: counts.3
+            case .warning: counts.4
+            case .error: counts.5
+            case .critical: counts.6
+            }
+        }
+        set {
+            switch level {
+            case .trace: counts.0 = newValue
+            case .debug: counts.1 = newValue
+            case .info: counts.2 = newValue
+            case .notice: counts.3 = newValue
+            case .warning: counts.4 = newValue
+            case .error: counts.5 = newValue
+            case .critical: counts.6 = newValue
+            }
+        }
+    }
+
+    /// Records at or above `level`.
+    package func count(atOrAbove level: LogLevel) -> Int {
+        var total = 0
+        for candidate in LogLevel.allCases where candidate >= level {
+            total += self[candidate]
+        }
+        return total
+    }
+
+    package static func == (lhs: LevelCounts, rhs: LevelCounts) -> Bool {
+        LogLevel.allCases.allSatisfy { lhs[$0] == rhs[$0] }
     }
 }

@@ -1,4 +1,4 @@
-/// A snapshot of a pipeline's counters, cheap to take (one uncontended lock, no `await`).
+/// A snapshot of a pipeline's counters, cheap to take (a few uncontended locks, no `await`).
 ///
 /// Every record a logger hands to the pipeline is counted in ``logged`` and ends up in exactly one of
 /// ``written``, ``dropped`` or ``inFlight``; the snapshot is taken atomically, so
@@ -22,13 +22,15 @@ public struct PipelineStats: Sendable, Hashable, CustomStringConvertible {
     public var written: Int
     /// Records dropped, by reason.
     public var dropped: DropCounts
-    /// Records queued or being written right now.
+    /// Records queued or being written right now, including calls still waiting for room under
+    /// ``OverflowPolicy/block``.
     public var inFlight: Int
-    /// Records waiting in the queue.
+    /// Records waiting in the queue (including those the collector took but has not batched yet).
     public var queueDepth: Int
     /// The queue's capacity.
     public var queueCapacity: Int
-    /// The deepest the queue has been.
+    /// The deepest the queue has been when the collector took records or a snapshot was taken (the
+    /// deepest point between two takes is not tracked, so as not to make log calls share a counter).
     public var queueHighWaterMark: Int
     /// Batches handed to the sinks.
     public var batches: Int

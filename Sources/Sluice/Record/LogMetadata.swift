@@ -43,22 +43,30 @@ public struct LogMetadata: Sendable, ExpressibleByDictionaryLiteral {
         }
     }
 
+    /// Creates metadata from pairs whose keys are known to be unique.
+    package init(uniquePairs pairs: [(String, LogMetadataValue)]) {
+        self.pairs = pairs
+    }
+
     private static func containsDuplicateKeys(_ pairs: [(String, LogMetadataValue)]) -> Bool {
-        if pairs.count <= 16 {
-            // Comparing lengths first settles most pairs of distinct keys without a string comparison.
-            for i in pairs.indices.dropLast() {
-                let length = pairs[i].0.utf8.count
-                for j in (i + 1)..<pairs.count where pairs[j].0.utf8.count == length && pairs[i].0 == pairs[j].0 {
-                    return true
+        pairs.withUnsafeBufferPointer { pairs in
+            if pairs.count <= 16 {
+                // Comparing lengths first settles most pairs of distinct keys without a string
+                // comparison; the buffer lets the loops borrow the keys instead of copying them.
+                for i in 0..<(pairs.count - 1) {
+                    let length = pairs[i].0.utf8.count
+                    for j in (i + 1)..<pairs.count where pairs[j].0.utf8.count == length && pairs[i].0 == pairs[j].0 {
+                        return true
+                    }
                 }
+                return false
+            }
+            var seen = Set<String>(minimumCapacity: pairs.count)
+            for index in pairs.indices where !seen.insert(pairs[index].0).inserted {
+                return true
             }
             return false
         }
-        var seen = Set<String>(minimumCapacity: pairs.count)
-        for (key, _) in pairs where !seen.insert(key).inserted {
-            return true
-        }
-        return false
     }
 
     /// The number of keys.

@@ -10,10 +10,19 @@ import Synchronization
 /// Each batch is formatted into a reusable buffer and written in chunks of whole lines of about
 /// 64 KiB, on the sink's own thread. ANSI colours are used only when the stream is a
 /// terminal, honouring `NO_COLOR` and `FORCE_COLOR` (see ``ColorMode``).
-public actor ConsoleSink: LogSink {
+public actor ConsoleSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
+    /// The thread the sink's work runs on (also the pipeline's driver for it).
+    private nonisolated let executor = ThreadExecutor(name: "sluice-sink-console")
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        executor.asUnownedSerialExecutor()
+    }
+
+    package nonisolated var sinkExecutor: ThreadExecutor { executor }
+
     public nonisolated let name: String
     public nonisolated let level: LogLevel
-    private let format: any LogFormat
+    private let format: any EncodedRecordFormat
     private let stderrLevel: LogLevel?
     private var output = LogOutput()
     private let standardOutput: Int32
@@ -56,7 +65,7 @@ public actor ConsoleSink: LogSink {
     ) {
         self.name = name
         self.level = level
-        self.format = format
+        self.format = format.encoded
         self.stderrLevel = stderrLevel
         self.standardOutput = standardOutput
         self.standardError = standardError
@@ -83,21 +92,29 @@ public actor ConsoleSink: LogSink {
     }
 
     public func write(_ records: [LogRecord]) async throws(SluiceError) {
+        try await write(EncodedRecordArray(records).batch)
+    }
+
+    package func write(_ batch: EncodedBatch) async throws(SluiceError) {
+        let records = batch.records
         guard let stderrLevel else {
             try emit(records, to: standardOutput)
             return
         }
         // Keep the order within each stream; switch streams only between runs of records.
-        var start = records.startIndex
-        while start < records.endIndex {
+        var start = 0
+        while start < records.count {
             let toStderr = records[start].level >= stderrLevel
-            let end = records[start...].firstIndex { ($0.level >= stderrLevel) != toStderr } ?? records.endIndex
-            try emit(Array(records[start..<end]), to: toStderr ? standardError : standardOutput)
+            var end = start + 1
+            while end < records.count && (records[end].level >= stderrLevel) == toStderr {
+                end += 1
+            }
+            try emit(records[start..<end], to: toStderr ? standardError : standardOutput)
             start = end
         }
     }
 
-    private func emit(_ records: [LogRecord], to descriptor: Int32) throws(SluiceError) {
+    private func emit(_ records: EncodedRecords, to descriptor: Int32) throws(SluiceError) {
         output.colors = descriptor == standardError ? stderrColors : stdoutColors
         let (written, error) = LineWriter.write(records, format: format, output: &output, to: descriptor)
         byteCount.add(written, ordering: .relaxed)

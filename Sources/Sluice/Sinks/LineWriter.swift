@@ -9,8 +9,8 @@ package enum LineWriter {
     /// Formats `records` with `format` into `output` and writes them to `descriptor`.
     /// Returns the bytes written and, if a write failed, its `errno`.
     package static func write(
-        _ records: [LogRecord],
-        format: any LogFormat,
+        _ records: EncodedRecords,
+        format: any EncodedRecordFormat,
         output: inout LogOutput,
         to descriptor: Int32
     ) -> (written: Int, errno: Int32?) {

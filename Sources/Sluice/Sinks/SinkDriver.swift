@@ -13,15 +13,19 @@ package final class SinkDriver: Sendable {
     package let executor: ThreadExecutor
     /// Fulfilled once the sink was flushed and closed at shutdown.
     package let finished = Promise<Void>()
-    private let core: PipelineCore
+    private let core: PipelineStorage
     private let reportError: @Sendable (InternalError) -> Void
+    private let encodedSink: (any EncodedRecordSink)?
+    /// Pointers to the records of a batch at or above the sink's level, when some are below it. Used
+    /// only by the driver's loop, one batch at a time.
+    private let filtered = PointerBuffer()
 
     package init(
         index: Int,
         name: String,
         sink: any LogSink,
         inboxCapacity: Int,
-        core: PipelineCore,
+        core: PipelineStorage,
         reportError: @escaping @Sendable (InternalError) -> Void
     ) {
         self.index = index
@@ -29,9 +33,10 @@ package final class SinkDriver: Sendable {
         self.level = sink.level
         self.sink = sink
         self.inbox = SinkInbox(capacity: inboxCapacity)
-        self.executor = ThreadExecutor(name: "sluice-sink-\(index)")
+        self.executor = (sink as? any SinkExecutorOwning)?.sinkExecutor ?? ThreadExecutor(name: "sluice-sink-\(index)")
         self.core = core
         self.reportError = reportError
+        encodedSink = sink as? any EncodedRecordSink
         if let reporting = sink as? any ProblemReportingSink {
             reporting.reportProblems { kind, message in
                 reportError(InternalError(kind: kind, sinkName: name, message: message))
@@ -49,22 +54,8 @@ package final class SinkDriver: Sendable {
     private func run() async {
         while true {
             switch await inbox.next() {
-            case .batch(let id, let records):
-                core.sinkOperationStarted(index)
-                if let settling = sink as? any SettlingSink {
-                    await accept(records, batch: id, into: settling)
-                    continue
-                }
-                do {
-                    try await sink.write(records)
-                    core.sinkOperationFinished(index, error: nil, isWrite: true)
-                    core.settle(batch: id, sink: index, outcome: .written)
-                } catch {
-                    core.sinkOperationFinished(index, error: error, isWrite: true)
-                    core.settle(batch: id, sink: index, outcome: .failed)
-                    report(.writeFailed, "\(records.count) records dropped: \(error)", error)
-                }
-                core.retire(records)
+            case .batch(let batch):
+                await write(batch)
             case .flush(let barrier):
                 if sink is any SettlingSink {
                     // A network sink waits for its receiver in the background and keeps accepting
@@ -103,6 +94,39 @@ package final class SinkDriver: Sendable {
                 return
             }
         }
+    }
+
+    /// Writes one batch (the records at or above the sink's level), settles it in the ledger and
+    /// releases it.
+    private func write(_ batch: RecordBatch) async {
+        defer { batch.release() }
+        let id = batch.id
+        let records = recordsForSink(batch)
+        core.sinkOperationStarted(index)
+        if let settling = sink as? any SettlingSink {
+            await accept(records.decoded(), batch: id, into: settling)
+            return
+        }
+        do {
+            if let encodedSink {
+                try await encodedSink.write(EncodedBatch(records, owner: batch))
+            } else {
+                try await sink.write(records.decoded())
+            }
+            core.sinkOperationFinished(index, error: nil, isWrite: true)
+            core.settle(batch: id, sink: index, outcome: .written)
+        } catch {
+            core.sinkOperationFinished(index, error: error, isWrite: true)
+            core.settle(batch: id, sink: index, outcome: .failed)
+            report(.writeFailed, "\(records.count) records dropped: \(error)", error)
+        }
+    }
+
+    /// The batch's records at or above the sink's level.
+    private func recordsForSink(_ batch: RecordBatch) -> EncodedRecords {
+        let all = batch.records
+        guard batch.count(atOrAbove: level) != all.count else { return all }
+        return filtered.fill(from: all, atOrAbove: level)
     }
 
     /// Hands a batch to a sink that settles it later (a network sink with its own retry buffer).
@@ -158,5 +182,62 @@ package final class SinkDriver: Sendable {
 
     private func report(_ kind: InternalError.Kind, _ message: String, _ error: (any Error)?) {
         reportError(InternalError(kind: kind, sinkName: name, message: message, underlying: error))
+    }
+}
+
+/// A reusable array of record pointers, for the part of a batch one sink takes.
+//
+// @unchecked Sendable is safe: only the sink driver's loop uses it, one batch at a time (the loop is
+// a single task, so its uses never overlap); the memory is freed in `deinit`.
+package final class PointerBuffer: @unchecked Sendable {
+    private var base: UnsafeMutablePointer<UnsafeRawPointer>?
+    private var capacity = 0
+
+    package init() {}
+
+    deinit {
+        base?.deallocate()
+    }
+
+    /// Fills the buffer with the records of `records` at or above `level` and returns them.
+    package func fill(from records: EncodedRecords, atOrAbove level: LogLevel) -> EncodedRecords {
+        if capacity < records.count {
+            base?.deallocate()
+            capacity = max(records.count, 64)
+            base = .allocate(capacity: capacity)
+        }
+        guard let base else { return records }
+        var count = 0
+        for index in 0..<records.count where records[index].level >= level {
+            base[count] = records.pointers[index]
+            count += 1
+        }
+        return EncodedRecords(UnsafeBufferPointer(start: base, count: count))
+    }
+
+    /// Fills the buffer with `records` ordered by group (`groupOf[i]` is record `i`'s group, below
+    /// `groups`), keeping their order within each group, and returns each group's records.
+    package func group(_ records: EncodedRecords, by groupOf: [Int], groups: Int) -> [EncodedRecords] {
+        if capacity < records.count {
+            base?.deallocate()
+            capacity = max(records.count, 64)
+            base = .allocate(capacity: capacity)
+        }
+        guard let base, groups > 1 else { return groups == 1 ? [records] : [] }
+        var starts = [Int](repeating: 0, count: groups + 1)
+        for group in groupOf {
+            starts[group + 1] += 1
+        }
+        for group in 0..<groups {
+            starts[group + 1] += starts[group]
+        }
+        var next = starts
+        for index in 0..<records.count {
+            base[next[groupOf[index]]] = records.pointers[index]
+            next[groupOf[index]] += 1
+        }
+        return (0..<groups).map { group in
+            EncodedRecords(UnsafeBufferPointer(start: base + starts[group], count: starts[group + 1] - starts[group]))
+        }
     }
 }

@@ -3,7 +3,7 @@
 /// do, so they are never refused.
 package final class SinkInbox: Sendable {
     package enum Item: Sendable {
-        case batch(id: UInt64, records: [LogRecord])
+        case batch(RecordBatch)
         case flush(FlushBarrier)
         case reopen(FlushBarrier)
         case close
@@ -12,7 +12,7 @@ package final class SinkInbox: Sendable {
     private struct State {
         var items: [Item] = []
         var batches = 0
-        var consumer: CheckedContinuation<Item, Never>?
+        var consumer: UnsafeContinuation<Item, Never>?
         var roomWaiters: [Promise<Bool>] = []
         /// Set when the collector gave up waiting for room; cleared when the sink takes a batch.
         var stalled = false
@@ -50,8 +50,8 @@ package final class SinkInbox: Sendable {
     }
 
     /// Adds a batch if there is room.
-    package func offer(batch id: UInt64, records: [LogRecord]) -> OfferResult {
-        deliver(.batch(id: id, records: records), countsAgainstCapacity: true)
+    package func offer(_ batch: RecordBatch) -> OfferResult {
+        deliver(.batch(batch), countsAgainstCapacity: true)
     }
 
     /// Adds a flush, reopen or close marker (never refused unless abandoned).
@@ -63,7 +63,7 @@ package final class SinkInbox: Sendable {
     private func deliver(_ item: Item, countsAgainstCapacity: Bool) -> OfferResult {
         enum Decision {
             case refused(OfferResult)
-            case handOff(CheckedContinuation<Item, Never>)
+            case handOff(UnsafeContinuation<Item, Never>)
             case queued
         }
         let decision: Decision = state.withLock { state in
@@ -123,7 +123,9 @@ package final class SinkInbox: Sendable {
 
     /// The driver's side: the next item, waiting for one if needed.
     package func next() async -> Item {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Item, Never>) in
+        // An unsafe continuation, because a checked one allocates per batch: this one is resumed
+        // exactly once, either here or by the one `deliver` that finds it in `consumer`.
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Item, Never>) in
             let (item, roomWaiters): (Item?, [Promise<Bool>]) = state.withLock { state in
                 guard let item = state.popFirst() else {
                     precondition(state.consumer == nil, "internal inconsistency: two consumers on one inbox")
@@ -149,23 +151,23 @@ package final class SinkInbox: Sendable {
 
     /// At the shutdown deadline: refuses everything from now on, wakes the collector if it waits for
     /// room, and returns the batches that never reached the sink.
-    package func abandon() -> [UInt64] {
-        let (ids, waiters): ([UInt64], [Promise<Bool>]) = state.withLock { state in
+    package func abandon() -> [RecordBatch] {
+        let (batches, waiters): ([RecordBatch], [Promise<Bool>]) = state.withLock { state in
             state.abandoned = true
-            var ids: [UInt64] = []
+            var batches: [RecordBatch] = []
             while let item = state.popFirst() {
-                if case .batch(let id, _) = item {
-                    ids.append(id)
+                if case .batch(let batch) = item {
+                    batches.append(batch)
                 }
             }
             state.batches = 0
             let waiters = state.roomWaiters
             state.roomWaiters = []
-            return (ids, waiters)
+            return (batches, waiters)
         }
         for waiter in waiters {
             waiter.fulfill(false)
         }
-        return ids
+        return batches
     }
 }

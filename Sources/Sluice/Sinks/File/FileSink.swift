@@ -49,7 +49,16 @@ import Darwin
 ///
 /// - Important: See ``Durability`` for what survives a process crash and what survives a power
 ///   loss. `stats` can be read from any thread without `await`.
-public actor FileSink: LogSink {
+public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
+    /// The thread the sink's work runs on (also the pipeline's driver for it).
+    private nonisolated let executor = ThreadExecutor(name: "sluice-sink-file")
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        executor.asUnownedSerialExecutor()
+    }
+
+    package nonisolated var sinkExecutor: ThreadExecutor { executor }
+
     public nonisolated let name: String
     public nonisolated let level: LogLevel
     /// The file's path, as given.
@@ -201,10 +210,14 @@ public actor FileSink: LogSink {
     }
 
     public func write(_ records: [LogRecord]) async throws(SluiceError) {
+        try await write(EncodedRecordArray(records).batch)
+    }
+
+    package func write(_ batch: EncodedBatch) async throws(SluiceError) {
         guard !closed else {
             throw SluiceError(.writeFailed, "file sink for '\(path)' is closed")
         }
-        try await engine.write(records, to: file)
+        try await engine.write(batch.records, to: file)
         scheduleSyncTimer()
     }
 

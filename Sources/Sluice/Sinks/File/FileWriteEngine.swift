@@ -10,7 +10,7 @@ import Darwin
 /// and the durability policy. Shared by ``FileSink`` and ``LabelFileSink``; owned and called by one
 /// of those actors (its async methods run isolated to that actor).
 package final class FileWriteEngine {
-    package let format: any LogFormat
+    package let format: any EncodedRecordFormat
     package let durability: Durability
     package let stats: FileSinkStatsRecorder
     package let clock: WallClock
@@ -32,7 +32,7 @@ package final class FileWriteEngine {
         clock: WallClock,
         archiver: Archiver
     ) {
-        self.format = format
+        self.format = format.encoded
         self.durability = durability
         self.stats = stats
         self.clock = clock
@@ -54,7 +54,7 @@ package final class FileWriteEngine {
     /// up, after cutting the file back to where the batch began in it and handing the records that
     /// are in no file to the fallback sink.
     package func write(
-        _ records: [LogRecord],
+        _ records: EncodedRecords,
         to file: LogFile,
         isolation: isolated (any Actor) = #isolation
     ) async throws(SluiceError) {
@@ -110,13 +110,13 @@ package final class FileWriteEngine {
     }
 
     private func giveUp(
-        _ records: [LogRecord],
+        _ records: EncodedRecords,
         from index: Int,
         isolation: isolated (any Actor) = #isolation
     ) async {
         stats.update { $0.recordsGivenUp += records.count }
         guard let fallback, index < records.count else { return }
-        let rest = records[index...].filter { $0.level >= fallback.level }
+        let rest = records.decoded(from: index, atOrAbove: fallback.level)
         guard !rest.isEmpty else { return }
         do {
             try await fallback.write(rest)
@@ -132,7 +132,7 @@ package final class FileWriteEngine {
     }
 
     /// One try: check the path, format, rotate where needed, write in chunks of whole lines.
-    private func attempt(_ records: [LogRecord], to file: LogFile, progress: inout Progress) -> SluiceError? {
+    private func attempt(_ records: EncodedRecords, to file: LogFile, progress: inout Progress) -> SluiceError? {
         let now = clock.now()
         do {
             switch try file.checkPath(now: now) {

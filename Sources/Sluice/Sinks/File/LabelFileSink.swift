@@ -33,7 +33,16 @@ import Darwin
 ///
 /// - Important: The pipeline counts a batch as a unit: when one label's file fails, the whole batch
 ///   is reported as dropped (reason `sinkFailure`) although the other labels' records were written.
-public actor LabelFileSink: LogSink {
+public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
+    /// The thread the sink's work runs on (also the pipeline's driver for it).
+    private nonisolated let executor = ThreadExecutor(name: "sluice-sink-labels")
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        executor.asUnownedSerialExecutor()
+    }
+
+    package nonisolated var sinkExecutor: ThreadExecutor { executor }
+
     public nonisolated let name: String
     public nonisolated let level: LogLevel
     /// The directory, as given.
@@ -53,6 +62,10 @@ public actor LabelFileSink: LogSink {
     private var useCounter: UInt64 = 0
     private var swept: Set<String> = []
     private var closed = false
+    /// File names of recently seen labels (bounded; cleared when full).
+    private var fileNames: [String: String] = [:]
+    /// The batch's records grouped by file, reused from batch to batch.
+    private let grouped = PointerBuffer()
 
     /// Creates the directory if needed and prepares to write one file per label.
     ///
@@ -201,36 +214,57 @@ public actor LabelFileSink: LogSink {
     }
 
     public func write(_ records: [LogRecord]) async throws(SluiceError) {
+        try await write(EncodedRecordArray(records).batch)
+    }
+
+    package func write(_ batch: EncodedBatch) async throws(SluiceError) {
         guard !closed else {
             throw SluiceError(.writeFailed, "label file sink for '\(directoryPath)' is closed")
         }
         // Group by file, keeping each label's order.
+        let records = batch.records
         var order: [String] = []
-        var groups: [String: [LogRecord]] = [:]
-        for record in records {
-            let fileName = Self.fileName(forLabel: record.label)
-            if groups[fileName] == nil {
-                order.append(fileName)
-                groups[fileName] = []
+        var groupIndex: [String: Int] = [:]
+        var groupOf: [Int] = []
+        groupOf.reserveCapacity(records.count)
+        var previousLabel = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+        var previousGroup = -1
+        for index in 0..<records.count {
+            let label = records[index].sections.label
+            if previousGroup >= 0 && EncodedMetadata.equal(label, previousLabel) {
+                groupOf.append(previousGroup)
+                continue
             }
-            groups[fileName]?.append(record)
+            let fileName = fileName(forLabel: label)
+            let group: Int
+            if let existing = groupIndex[fileName] {
+                group = existing
+            } else {
+                group = order.count
+                groupIndex[fileName] = group
+                order.append(fileName)
+            }
+            groupOf.append(group)
+            previousLabel = label
+            previousGroup = group
         }
+        let groups = grouped.group(records, by: groupOf, groups: order.count)
         var firstError: SluiceError?
-        for fileName in order {
-            guard let group = groups[fileName] else { continue }
+        for (group, fileName) in order.enumerated() {
+            let records = groups[group]
             let file: LogFile
             do {
                 file = try openFile(fileName)
             } catch {
                 recorder.update { stats in
-                    stats.recordsGivenUp += group.count
+                    stats.recordsGivenUp += records.count
                     stats.lastError = error.message
                 }
                 firstError = firstError ?? error
                 continue
             }
             do {
-                try await engine.write(group, to: file)
+                try await engine.write(records, to: file)
             } catch {
                 firstError = firstError ?? error
             }
@@ -239,6 +273,20 @@ public actor LabelFileSink: LogSink {
         if let firstError {
             throw firstError
         }
+    }
+
+    /// The file name for a label's bytes, from a small cache.
+    private func fileName(forLabel utf8: UnsafeBufferPointer<UInt8>) -> String {
+        let label = String(utf8)
+        if let cached = fileNames[label] {
+            return cached
+        }
+        if fileNames.count >= 4_096 {
+            fileNames.removeAll(keepingCapacity: true)
+        }
+        let fileName = Self.fileName(forLabel: label)
+        fileNames[label] = fileName
+        return fileName
     }
 
     private func openFile(_ fileName: String) throws(SluiceError) -> LogFile {

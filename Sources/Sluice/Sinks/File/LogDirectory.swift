@@ -99,7 +99,10 @@ package final class LogDirectory: Sendable {
     /// Metadata of `name` without following a symlink, or `nil` (with errno) when it cannot be read.
     package func status(of name: String) -> stat? {
         var info = stat()
-        return fstatat(descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 ? info : nil
+        // withCString borrows a native string's own bytes; passing the String directly would copy it
+        // into a new array on every call (this runs before every batch).
+        let found = name.withCString { fstatat(descriptor, $0, &info, AT_SYMLINK_NOFOLLOW) == 0 }
+        return found ? info : nil
     }
 
     /// Whether `name` exists (as anything, including a dangling symlink).
