@@ -6,6 +6,16 @@ import Sluice
 package final class SQLiteConnection {
     package let path: String
     private var handle: OpaquePointer?
+    private var walHook: WALHook?
+
+    /// What ``onCommit(_:)`` registered, kept alive by the connection.
+    private final class WALHook {
+        let handler: (Int) -> Void
+
+        init(_ handler: @escaping (Int) -> Void) {
+            self.handler = handler
+        }
+    }
 
     /// Opens `path` for reading and writing (creating it if needed) without following a symbolic
     /// link, and sets the busy timeout.
@@ -38,12 +48,29 @@ package final class SQLiteConnection {
     package func close() -> SQLiteFailure? {
         guard let handle else { return nil }
         self.handle = nil
+        sqlite3_wal_hook(handle, nil, nil)
         let rc = sqlite3_close_v2(handle)
         return rc == SQLITE_OK
             ? nil : SQLiteFailure(code: rc, message: "close failed", systemErrno: 0, operation: "close")
     }
 
     package var isOpen: Bool { handle != nil }
+
+    /// Calls `handler` after every commit with the pages in the write-ahead log, instead of SQLite's
+    /// automatic checkpoint on the committing thread (the caller checkpoints elsewhere).
+    package func onCommit(_ handler: @escaping (_ walPages: Int) -> Void) {
+        guard let handle else { return }
+        let hook = WALHook(handler)
+        walHook = hook
+        sqlite3_wal_hook(
+            handle,
+            { context, _, _, pages in
+                if let context {
+                    Unmanaged<WALHook>.fromOpaque(context).takeUnretainedValue().handler(Int(pages))
+                }
+                return SQLITE_OK
+            }, Unmanaged.passUnretained(hook).toOpaque())
+    }
 
     /// Whether SQLite opened the file read-only (it does so when the file or its file system refuses
     /// writing).

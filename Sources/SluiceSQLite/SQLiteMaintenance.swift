@@ -1,9 +1,10 @@
 import Sluice
 
-/// Applies a ``SQLiteSink``'s retention on a thread and a connection of its own: deletes expired
-/// rows in chunks, each its own short transaction, then gives the freed pages back with incremental
-/// vacuum. Never inside a batch's transaction and never on Swift's cooperative pool. The thread also
-/// runs the sink's timers.
+/// Applies a ``SQLiteSink``'s retention and checkpoints its write-ahead log, on a thread and a
+/// connection of its own: deletes expired rows in chunks, each its own short transaction, then gives
+/// the freed pages back with incremental vacuum; copies the write-ahead log into the database once it
+/// holds ``checkpointPages`` pages. Never inside a batch's transaction, never on the writing thread
+/// and never on Swift's cooperative pool. The thread also runs the sink's timers.
 package final class SQLiteMaintenance: Sendable {
     package struct Settings: Sendable {
         package var path: String
@@ -20,7 +21,11 @@ package final class SQLiteMaintenance: Sendable {
         var timer: ThreadExecutor.TimerHandle?
         var stopped = false
         var waiters: [Promise<Void>] = []
+        var checkpointPending = false
     }
+
+    /// The write-ahead log's size, in pages, that starts a checkpoint (SQLite's own default).
+    package static let checkpointPages = 1_000
 
     /// The connection, opened on the maintenance thread at the first pass.
     //
@@ -86,6 +91,35 @@ package final class SQLiteMaintenance: Sendable {
         executor.stop()
     }
 
+    /// The writer committed and the write-ahead log holds `pages` pages: checkpoints in the
+    /// background once it is large enough. Called on the writer's thread; does not block.
+    package func committed(walPages pages: Int) {
+        guard pages >= Self.checkpointPages else { return }
+        let start = state.withLock { state in
+            guard !state.stopped, !state.checkpointPending else { return false }
+            state.checkpointPending = true
+            return true
+        }
+        guard start else { return }
+        executor.schedule(at: .now) { [self] in
+            checkpoint()
+        }
+    }
+
+    /// A passive checkpoint: copies what it can without waiting for readers or the writer.
+    private func checkpoint() {
+        state.withLock { $0.checkpointPending = false }
+        guard !state.withLock({ $0.stopped }) else { return }
+        do throws(SQLiteFailure) {
+            try openConnection().execute("PRAGMA wal_checkpoint(PASSIVE)")
+            stats.update { $0.checkpoints += 1 }
+        } catch {
+            slot.connection?.close()
+            slot.connection = nil
+            stats.recordError("checkpoint failed: \(error.explanation(database: settings.path)); retrying later")
+        }
+    }
+
     /// Stops scheduling passes and lets the thread end without waiting (for a sink that was never
     /// closed); the connection closes when the last pass is done.
     package func cancel() {
@@ -148,6 +182,7 @@ package final class SQLiteMaintenance: Sendable {
             return connection
         }
         let connection = try SQLiteConnection(path: settings.path, busyTimeout: settings.busyTimeout)
+        try connection.execute("PRAGMA wal_autocheckpoint = 0")
         slot.connection = connection
         return connection
     }

@@ -13,8 +13,9 @@ package struct SQLiteMigration: Sendable {
     }
 }
 
-/// The schema of a ``SQLiteSink``'s table and its forward migrations. The version of each log table
-/// is kept in the table `sluice_schema` (`name`, `version`, `synced_ns`).
+/// The schema of a ``SQLiteSink``'s table (and its view `<table>_view`, with the time as text) and
+/// its forward migrations. The version of each log table is kept in the table `sluice_schema`
+/// (`name`, `version`, `synced_ns`).
 package enum SQLiteSchema {
     package static let migrations: [SQLiteMigration] = [
         SQLiteMigration(version: 1) { table in
@@ -23,12 +24,7 @@ package enum SQLiteSchema {
                 CREATE TABLE "\(table)" (
                     id INTEGER PRIMARY KEY,
                     time_ns INTEGER NOT NULL,
-                    time TEXT GENERATED ALWAYS AS
-                        (strftime('%Y-%m-%dT%H:%M:%fZ', time_ns / 1000000000.0, 'unixepoch')) VIRTUAL,
                     level INTEGER NOT NULL,
-                    level_name TEXT GENERATED ALWAYS AS (CASE level WHEN 0 THEN 'trace' WHEN 1 THEN 'debug'
-                        WHEN 2 THEN 'info' WHEN 3 THEN 'notice' WHEN 4 THEN 'warning' WHEN 5 THEN 'error'
-                        WHEN 6 THEN 'critical' END) VIRTUAL,
                     label TEXT NOT NULL,
                     message TEXT NOT NULL,
                     metadata TEXT,
@@ -41,9 +37,24 @@ package enum SQLiteSchema {
                 "CREATE INDEX \"\(table)_time\" ON \"\(table)\" (time_ns)",
                 "CREATE INDEX \"\(table)_level\" ON \"\(table)\" (level, time_ns)",
                 "CREATE INDEX \"\(table)_label\" ON \"\(table)\" (label, time_ns)",
+                // The time as text and the level's name are a view's columns, computed when read:
+                // SQLite computes generated columns on every INSERT, and a date costs a microsecond.
+                """
+                CREATE VIEW "\(table)_view" AS SELECT id,
+                    strftime('%Y-%m-%dT%H:%M:%fZ', time_ns / 1000000000.0, 'unixepoch') AS time, time_ns, level,
+                    \(levelNames) AS level_name, label, message, metadata, source_file, source_function,
+                    source_line, sequence
+                FROM "\(table)"
+                """,
             ]
         }
     ]
+
+    /// `CASE level WHEN 0 THEN 'trace' … END`.
+    package static var levelNames: String {
+        "CASE level " + LogLevel.allCases.map { "WHEN \($0.rawValue) THEN '\($0.name)'" }.joined(separator: " ")
+            + " END"
+    }
 
     /// The columns the sink fills, in the order of its `INSERT`.
     package static let insertedColumns = [
@@ -51,9 +62,10 @@ package enum SQLiteSchema {
         "sequence",
     ]
 
-    /// Whether `name` can be a table name: a letter or `_`, then letters, digits or `_`, at most 63.
+    /// Whether `name` can be a table name: a letter or `_`, then letters, digits or `_`, at most 58 (its
+    /// view appends `_view`).
     package static func isValidTableName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, name.utf8.count <= 63 else { return false }
+        guard let first = name.utf8.first, name.utf8.count <= 58 else { return false }
         func isLetter(_ byte: UInt8) -> Bool {
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || byte == UInt8(ascii: "_")
         }

@@ -158,7 +158,7 @@ public actor SQLiteSink: LogSink {
         }
         guard SQLiteSchema.isValidTableName(table) else {
             throw invalid(
-                "'\(table)' is not a usable table name: use 1 to 63 letters, digits and '_', starting with a letter or '_' (not sqlite_… or sluice_schema)"
+                "'\(table)' is not a usable table name: use 1 to 58 letters, digits and '_', starting with a letter or '_' (not sqlite_… or sluice_schema)"
             )
         }
         guard busyTimeout >= .zero else { throw invalid("busyTimeout is \(busyTimeout); it must not be negative") }
@@ -217,6 +217,8 @@ public actor SQLiteSink: LogSink {
                 path: path, table: table, busyTimeout: busyTimeout, retention: retention, interval: retentionInterval,
                 chunkRows: retentionChunkRows, clock: clock),
             stats: recorder)
+        // Checkpoints run on the maintenance thread, not on the writer's after a commit.
+        connection.onCommit { [weak maintenance] pages in maintenance?.committed(walPages: pages) }
         maintenance.start()
         self.name = name
         self.level = level

@@ -17,6 +17,8 @@ public struct SQLiteSinkStats: Sendable, Hashable, CustomStringConvertible {
     /// Commits that also forced the write-ahead log to disk (`synchronous=FULL`), as the durability
     /// policy asks.
     public var syncs = 0
+    /// Checkpoints of the write-ahead log into the database, run on the sink's maintenance thread.
+    public var checkpoints = 0
     /// Attempts that failed (each retry counts).
     public var writeErrors = 0
     /// Records the sink gave up on (the pipeline counts them as dropped, reason `sinkFailure`).

@@ -58,7 +58,7 @@ private func records(_ count: Int, from first: Int = 0, at time: (Int) -> LogTim
             SELECT id, time_ns, time, level, level_name, label, message, metadata ->> 'request_id',
                    metadata ->> 'status', json_extract(metadata, '$.tags[1]'), metadata ->> 'service',
                    source_file, source_line > 0, sequence, metadata
-            FROM logs ORDER BY id
+            FROM logs_view ORDER BY id
             """)
         #expect(rows.count == 3)
         let first = rows[0]
