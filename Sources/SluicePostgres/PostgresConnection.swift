@@ -120,17 +120,32 @@ package final class PostgresConnection {
         }
     }
 
-    /// Runs `COPY … FROM STDIN` with `data` and returns the rows the server copied.
+    /// Runs `sql`, statements ending with `COPY … FROM STDIN`, in one round trip, sends `data` and
+    /// returns the rows the server copied.
     package func copy(_ sql: String, data: UnsafeRawBufferPointer) throws(PostgresFailure) -> Int {
-        let start = PQexec(handle, sql)
-        do {
-            try check(start, sql: sql, expecting: PGRES_COPY_IN)
-        } catch {
-            PQclear(start)
-            drainResults()
-            throw error
+        guard PQsendQuery(handle, sql) == 1 else {
+            throw connectionFailure("sending the query")
         }
-        PQclear(start)
+        // The statements before COPY answer first; an error ends the query string there.
+        while true {
+            let result = PQgetResult(handle)
+            let status = result.map { PQresultStatus($0) }
+            if status == PGRES_COPY_IN {
+                PQclear(result)
+                break
+            }
+            if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK {
+                PQclear(result)
+                continue
+            }
+            do {
+                try check(result, sql: sql, expecting: PGRES_COPY_IN)
+            } catch {
+                PQclear(result)
+                drainResults()
+                throw error
+            }
+        }
         var offset = 0
         while offset < data.count {
             let chunk = min(data.count - offset, 1 << 20)

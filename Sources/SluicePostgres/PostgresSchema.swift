@@ -37,7 +37,6 @@ package enum PostgresSchema {
             CREATE TABLE "\(table)" (
                 time timestamptz NOT NULL,
                 level smallint NOT NULL,
-                level_name text GENERATED ALWAYS AS (CASE level \(levelName) ELSE level::text END) STORED,
                 label text NOT NULL,
                 message text NOT NULL,
                 metadata jsonb,
@@ -50,6 +49,14 @@ package enum PostgresSchema {
             "CREATE INDEX \"\(table)_time\" ON \"\(table)\" USING brin (time)",
             "CREATE INDEX \"\(table)_level\" ON \"\(table)\" (level, time)",
             "CREATE INDEX \"\(table)_label\" ON \"\(table)\" (label, time)",
+            // The level's name is a view's column, computed when read: a generated column would cost
+            // every row of every COPY.
+            """
+            CREATE OR REPLACE VIEW "\(table)_view" AS SELECT time, level,
+                CASE level \(levelName) ELSE level::text END AS level_name, label, message, metadata,
+                source_file, source_function, source_line, sequence
+            FROM "\(table)"
+            """,
         ]
     }
 
@@ -90,23 +97,28 @@ package enum PostgresSchema {
             }
             var kind: String? =
                 try query("SELECT relkind FROM pg_class WHERE oid = to_regclass('\"\(table)\"')").first?.first ?? nil
-            if version == nil {
-                if kind == nil {
-                    for statement in createStatements(table: table, partitioned: partitioned) {
-                        try execute(statement)
-                    }
-                    kind = partitioned ? "p" : "r"
-                } else {
-                    // A table someone created for the sink (say, in a tablespace of their choosing):
-                    // fine as long as it has the columns the sink copies into.
-                    let rows = try query(
-                        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '\(table)'"
-                    )
-                    let present = Set(rows.compactMap { row -> String? in row.first ?? nil })
-                    let missing = copiedColumns.filter { !present.contains($0) }
-                    guard missing.isEmpty else { throw .foreignTable(missing: missing) }
+            var created = false
+            if kind == nil {
+                // A new table, or one dropped since the sink set it up: (re)create it.
+                for statement in createStatements(table: table, partitioned: partitioned) {
+                    try execute(statement)
                 }
-                try execute("INSERT INTO sluice_schema (name, version) VALUES ('\(table)', \(Self.version))")
+                kind = partitioned ? "p" : "r"
+                created = true
+            } else if version == nil {
+                // A table someone created for the sink (say, in a tablespace of their choosing): fine
+                // as long as it has the columns the sink copies into.
+                let rows = try query(
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '\(table)'"
+                )
+                let present = Set(rows.compactMap { row -> String? in row.first ?? nil })
+                let missing = copiedColumns.filter { !present.contains($0) }
+                guard missing.isEmpty else { throw .foreignTable(missing: missing) }
+            }
+            if version == nil || created {
+                try execute(
+                    "INSERT INTO sluice_schema (name, version) VALUES ('\(table)', \(Self.version)) ON CONFLICT (name) DO UPDATE SET version = excluded.version"
+                )
             }
             if (kind == "p") != partitioned {
                 throw .partitioning(existing: kind == "p")

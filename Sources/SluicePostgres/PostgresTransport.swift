@@ -31,6 +31,7 @@ package final class PostgresTransport: DeliveryTransport {
     private var schemaReady: Bool
     private var knownDays: Set<Int64> = []
     private var inDoubt: InDoubt?
+    /// `COPY "<table>" (…) FROM STDIN (FORMAT binary)`.
     private let copyStatement: String
 
     /// - Parameter connection: A connection the sink's creation opened and set the schema up on.
@@ -96,17 +97,23 @@ package final class PostgresTransport: DeliveryTransport {
         return connection
     }
 
-    /// The connection, reconnected (and the schema set up) if it broke.
+    /// The connection, reconnected if it broke, with the schema set up again if it was lost (say,
+    /// the table was dropped under the sink).
     private func usableConnection() throws(PostgresFailure) -> PostgresConnection {
-        if let connection, connection.isUsable {
-            return connection
+        if let current = connection, !current.isUsable {
+            current.close()
+            connection = nil
         }
-        connection?.close()
-        connection = nil
-        let fresh = try Self.connect(settings, stats: stats)
+        let usable: PostgresConnection
+        if let connection {
+            usable = connection
+        } else {
+            usable = try Self.connect(settings, stats: stats)
+            connection = usable
+        }
         if !schemaReady {
             do {
-                try PostgresSchema.prepare(fresh, table: settings.table, partitioned: settings.partitioned)
+                try PostgresSchema.prepare(usable, table: settings.table, partitioned: settings.partitioned)
             } catch {
                 switch error {
                 case .database(let failure): throw failure
@@ -115,8 +122,7 @@ package final class PostgresTransport: DeliveryTransport {
             }
             schemaReady = true
         }
-        connection = fresh
-        return fresh
+        return usable
     }
 
     // MARK: Delivering
@@ -155,19 +161,37 @@ package final class PostgresTransport: DeliveryTransport {
         }
     }
 
-    /// One transaction for the batch. The row in `sluice_batches` commits with the batch, and its
+    /// One transaction for the batch, in two round trips: `BEGIN`, the batch's row in
+    /// `sluice_batches` and `COPY` in one, then `COMMIT`. The row commits with the batch, and its
     /// primary key (writer, batch) lets only one of two attempts commit: if an earlier attempt whose
-    /// answer was lost committed after all, this one fails on the key and is rolled back.
+    /// answer was lost committed after all, this one fails on the key before copying anything.
     private func commit(_ batch: PostgresBatch, _ payload: DeliveryPayload, on connection: PostgresConnection)
         throws(PostgresFailure) -> Result<Void, DeliveryFailure>
     {
-        try connection.execute("BEGIN")
+        let writer = settings.writer
+        let start = """
+            BEGIN;
+            INSERT INTO sluice_batches (writer, batch, records) VALUES ('\(writer)', \(batch.tag), \(batch.records));
+            DELETE FROM sluice_batches WHERE writer = '\(writer)' AND batch < \(batch.tag);
+            \(copyStatement)
+            """
         let copied = payload.bytes.withUnsafeBytes { bytes in
             Result { () throws(PostgresFailure) in
-                try connection.copy(copyStatement, data: UnsafeRawBufferPointer(rebasing: bytes[batch.copyOffset...]))
+                try connection.copy(start, data: UnsafeRawBufferPointer(rebasing: bytes[batch.copyOffset...]))
             }
         }
-        let rows = try copied.get()
+        let rows: Int
+        switch copied {
+        case .success(let count):
+            rows = count
+        case .failure(let error) where error.sqlState == "23505":
+            // An earlier attempt of this very batch committed: it is in the table once.
+            try? connection.execute("ROLLBACK")
+            stats.update { $0.inDoubtFoundCommitted += 1 }
+            return .success(())
+        case .failure(let error):
+            throw error
+        }
         guard rows == batch.records else {
             try? connection.execute("ROLLBACK")
             return .failure(
@@ -175,12 +199,7 @@ package final class PostgresTransport: DeliveryTransport {
         }
         inDoubt = InDoubt(tag: batch.tag, records: batch.records)
         do {
-            try connection.execute(
-                """
-                INSERT INTO sluice_batches (writer, batch, records) VALUES ('\(settings.writer)', \(batch.tag), \(batch.records));
-                DELETE FROM sluice_batches WHERE writer = '\(settings.writer)' AND batch < \(batch.tag);
-                COMMIT
-                """)
+            try connection.execute("COMMIT")
         } catch {
             guard !error.connectionLost else {
                 stats.update { $0.batchesInDoubt += 1 }
@@ -190,13 +209,8 @@ package final class PostgresTransport: DeliveryTransport {
                         "the connection broke after COMMIT was sent (\(error.message)); whether the batch was committed is checked after reconnecting",
                     connectionLost: true)
             }
+            // The server answered: the transaction is rolled back, for certain.
             inDoubt = nil
-            try? connection.execute("ROLLBACK")
-            if error.sqlState == "23505" {
-                // An earlier attempt of this very batch committed: it is in the table once.
-                stats.update { $0.inDoubtFoundCommitted += 1 }
-                return .success(())
-            }
             throw error
         }
         inDoubt = nil

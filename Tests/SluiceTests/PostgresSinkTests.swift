@@ -31,7 +31,7 @@ struct PostgresSinkTests {
             SELECT level, level_name, label, message, metadata->>'request_id', (metadata->>'status')::int,
                    metadata->'tags'->>1, metadata->>'service', source_file LIKE '%PostgresSinkTests.swift',
                    source_line > 0, sequence, metadata IS NULL, to_char(time, 'YYYY')
-            FROM app_logs ORDER BY sequence
+            FROM app_logs_view ORDER BY sequence
             """, database: database
         ).split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
         #expect(rows.count == 3)
@@ -184,6 +184,18 @@ struct PostgresSinkTests {
             try await server.sql(
                 "SELECT count(*), count(DISTINCT sequence), min(sequence), max(sequence) FROM logs", database: database)
                 == "400|400|1|400", "every record exactly once")
+    }
+
+    @Test func aTableDroppedUnderTheSinkIsCreatedAgain() async throws {
+        let server = try server
+        let database = try await server.createDatabase()
+        let sink = try await PostgresSink(connection: server.options(database: database), retry: quickRetry)
+        try await sink.write(batchRecords(10, from: 0))
+        try await server.sql("DROP TABLE logs CASCADE", database: database)
+        try await sink.write(batchRecords(10, from: 10))
+        try await sink.close()
+        #expect(try await server.sql("SELECT count(*), min(sequence) FROM logs", database: database) == "10|11")
+        #expect(sink.stats.delivery.retries >= 1 && sink.stats.delivery.droppedRecords.total == 0)
     }
 
     @Test func configurationErrorsAreClearAndMentionNoSecret() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import Sluice
 
 /// A TCP proxy in front of PostgreSQL that reads the wire protocol and, when armed, breaks the
-/// connection at the sink's `COMMIT`: either before forwarding it (the server rolls the batch back)
+/// connection at the next `COMMIT` query (the sink commits each batch with one): either before forwarding it (the server rolls the batch back)
 /// or after the server committed it and before the answer reaches the client. Either way the client
 /// cannot know whether its batch was committed: the case the sink must settle exactly once.
 ///
@@ -107,8 +107,7 @@ final class CommitCuttingProxy: Sendable {
             let body = readExactly(session.client, Int(length) - 4)
         {
             let message = type + bigEndian(length) + body
-            let text = String(decoding: body, as: UTF8.self)
-            if type == [UInt8(ascii: "Q")], text.contains("sluice_batches"), text.contains("COMMIT"),
+            if type == [UInt8(ascii: "Q")], body == Array("COMMIT\0".utf8),
                 let cut = armed.withLock({ (cut: inout Cut?) -> Cut? in
                     defer { cut = nil }
                     return cut
