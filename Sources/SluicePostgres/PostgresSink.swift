@@ -44,7 +44,7 @@ import Darwin
 ///
 /// **Delivery.** Batches go into a bounded buffer and are copied on a thread of the sink's own, so a
 /// server that is away never holds up the pipeline. Connection failures reconnect with backoff
-/// per ``RetryOptions``; beyond ``RetryOptions/maxPendingBatches`` or the retry budget, batches are
+/// per `RetryOptions`; beyond `RetryOptions/maxPendingBatches` or the retry budget, batches are
 /// dropped and counted (`sinkFailure`). Every batch commits together with a row in `sluice_batches`
 /// keyed by the sink's writer id and the batch's number: when the connection breaks after `COMMIT`
 /// was sent, the sink checks for that row after reconnecting and counts the batch as written if it
@@ -83,9 +83,9 @@ public actor PostgresSink: LogSink, SettlingSink {
     ///   - requireConnection: Whether creating the sink connects and throws when it cannot (default).
     ///     With `false` the sink starts without the server and connects with its first batch.
     ///   - name: The name in stats and errors; default `"postgres:<host>:<port>/<database>/<table>"`.
-    /// - Throws: ``SluiceError`` with code ``SluiceError/Code/sinkFailed`` when the server cannot be
+    /// - Throws: `SluiceError` with code `SluiceError/Code/sinkFailed` when the server cannot be
     ///   reached or refuses the login (the message says why and what to check, never the password),
-    ///   ``SluiceError/Code/invalidConfiguration`` for an invalid option or a table the sink cannot
+    ///   `SluiceError/Code/invalidConfiguration` for an invalid option or a table the sink cannot
     ///   use (not its columns, partitioned differently, set up by a newer Sluice).
     public init(
         connection: PostgresConnectionOptions,
@@ -214,7 +214,7 @@ public actor PostgresSink: LogSink, SettlingSink {
 
     /// Copies a batch and returns once it was committed (used outside a pipeline).
     ///
-    /// - Throws: ``SluiceError`` with code ``SluiceError/Code/sinkFailed`` when the batch was given up on.
+    /// - Throws: `SluiceError` with code `SluiceError/Code/sinkFailed` when the batch was given up on.
     public func write(_ records: [LogRecord]) async throws {
         try await writeAndWait(records)
     }

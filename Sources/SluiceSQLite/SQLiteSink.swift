@@ -10,7 +10,7 @@ import Darwin
 #endif
 
 /// Writes records into a table of a SQLite database: queryable logs in one file, with the same
-/// guarantees as ``FileSink``.
+/// guarantees as `FileSink`.
 ///
 /// ```swift
 /// import Sluice
@@ -53,7 +53,7 @@ import Darwin
 /// escaping: NUL characters and quotes included. Messages and metadata strings longer than
 /// `maxMessageBytes` are cut at a character boundary and marked `…[truncated, N bytes]`.
 ///
-/// **Durability** (``Durability``): every policy commits each batch before it counts as written, so
+/// **Durability** (`Durability`): every policy commits each batch before it counts as written, so
 /// a crash of the process never loses a written record and never corrupts the database. For a
 /// power loss: `.noSync` keeps `synchronous=NORMAL` and syncs at SQLite's checkpoints and at close;
 /// `.flushEvery(interval)` commits with `synchronous=FULL` at least every `interval` (a timer covers
@@ -63,11 +63,11 @@ import Darwin
 /// **Retention** (``SQLiteRetention``) by age, row count and size runs on a thread and connection of
 /// its own, deleting in chunks and vacuuming incrementally so the file really shrinks.
 ///
-/// **Failures** (``FailurePolicy``): a busy (locked), full or failing database is retried with
+/// **Failures** (`FailurePolicy`): a busy (locked), full or failing database is retried with
 /// jittered backoff; after repeated failures the circuit breaker stops touching it until a probe
 /// succeeds. A batch the sink gives up on is thrown, so the pipeline counts it as dropped
 /// (`sinkFailure`) and reports it to `onInternalError`; the optional fallback sink receives it. A
-/// locked, read-only, corrupt or foreign database is a ``SluiceError`` at creation.
+/// locked, read-only, corrupt or foreign database is a `SluiceError` at creation.
 ///
 /// - Important: `stats` can be read from any thread without `await`. The sink needs write access to
 ///   the database's directory for the `-wal` and `-shm` files, which take the database's mode.
@@ -91,7 +91,7 @@ public actor SQLiteSink: LogSink {
     ///     parent directories are created (mode 0750).
     ///   - table: The table's name: letters, digits and `_`; default `logs`.
     ///   - level: The lowest level written; default `.trace` (the pipeline's level decides).
-    ///   - durability: When commits are forced to disk; default ``Durability/flushEvery(_:)`` with
+    ///   - durability: When commits are forced to disk; default `Durability/flushEvery(_:)` with
     ///     one second.
     ///   - retention: Which rows to keep; default ``SQLiteRetention/everything``.
     ///   - retentionInterval: The time between two retention passes; default one minute.
@@ -99,15 +99,15 @@ public actor SQLiteSink: LogSink {
     ///   - maxMessageBytes: Messages and metadata strings longer than this are truncated with a
     ///     marker; default 64 KiB, at most 256 MiB.
     ///   - includeSource: Whether to fill the source columns; default `true`.
-    ///   - failure: Retries and circuit breaker, as for ``FileSink``.
+    ///   - failure: Retries and circuit breaker, as for `FileSink`.
     ///   - fallback: A sink that receives the batches this sink gives up on; default none.
     ///   - mode: Permissions of a database the sink creates; default `0o640`.
     ///   - allowWorldWritableDirectory: Accept a directory any user may write to; default `false`.
     ///   - name: The name in stats and errors; default `"sqlite:<path>"`.
-    /// - Throws: ``SluiceError`` with code ``SluiceError/Code/fileOpenFailed`` when the database
+    /// - Throws: `SluiceError` with code `SluiceError/Code/fileOpenFailed` when the database
     ///   cannot be opened or set up (locked, read-only, corrupt, not a database, a table of that name
     ///   not made by Sluice, a newer schema), with the reason and what to do;
-    ///   ``SluiceError/Code/invalidConfiguration`` for an invalid table name or option.
+    ///   `SluiceError/Code/invalidConfiguration` for an invalid table name or option.
     public init(
         path: String,
         table: String = "logs",
@@ -268,7 +268,7 @@ public actor SQLiteSink: LogSink {
 
     /// Commits `records` in one transaction.
     ///
-    /// - Throws: ``SluiceError`` with code ``SluiceError/Code/writeFailed`` once the sink gave the
+    /// - Throws: `SluiceError` with code `SluiceError/Code/writeFailed` once the sink gave the
     ///   batch up (after retries, or at once while the circuit breaker is open).
     public func write(_ records: [LogRecord]) async throws(SluiceError) {
         guard !closed else {
@@ -278,7 +278,7 @@ public actor SQLiteSink: LogSink {
         scheduleSyncTimer()
     }
 
-    /// Forces what was committed to disk where the ``Durability`` policy asks for it.
+    /// Forces what was committed to disk where the `Durability` policy asks for it.
     public func flush() async throws(SluiceError) {
         guard !closed else { return }
         try engine.flush()

@@ -50,7 +50,7 @@ public struct SQLiteSinkStats: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         var text = "rows=\(rowsWritten) batches=\(batchesWritten) syncs=\(syncs) writeErrors=\(writeErrors)"
         text += " givenUp=\(recordsGivenUp) circuit=\(circuitState) deleted=\(rowsDeleted)"
-        text += " reclaimed=\(bytesReclaimed) databaseBytes=\(databaseBytes) meanWrite=\(meanWriteLatency)"
+        text += " reclaimed=\(bytesReclaimed) databaseBytes=\(databaseBytes) meanWrite=\(meanWriteLatency.readable)"
         if let lastError {
             text += " lastError=\"\(lastError)\""
         }

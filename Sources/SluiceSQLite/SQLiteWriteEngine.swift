@@ -265,7 +265,7 @@ package final class SQLiteWriteEngine {
         throw SluiceError(.writeFailed, "syncing failed: \(message)")
     }
 
-    /// For ``Durability/flushEvery(_:)``: when to look again for unsynced commits (an idle sink gets
+    /// For `Durability/flushEvery(_:)`: when to look again for unsynced commits (an idle sink gets
     /// no batch to do it), or `nil` when no timer is needed or one is pending.
     package func syncTimerDeadline() -> ContinuousClock.Instant? {
         guard case .interval(let interval) = settings.durability.kind, unsynced, !syncTimerPending else { return nil }
