@@ -113,7 +113,8 @@ enum Workload {
         switch config.sink {
         case "postgres":
             _ = run([
-                "psql", config.postgres ?? "", "-X", "-q", "-At", "-c", "DROP TABLE IF EXISTS \"\(config.logFile)\"",
+                "psql", config.postgres ?? "", "-X", "-q", "-At", "-c",
+                "DROP TABLE IF EXISTS \"\(config.logFile)\" CASCADE",
             ])
         case "sqlite":
             for suffix in ["", "-wal", "-shm"] {
