@@ -88,7 +88,7 @@ package final class SQLiteConnection {
     /// Rows changed by the last statement.
     package var changes: Int {
         guard let handle else { return 0 }
-        return Int(sqlite3_changes64(handle))
+        return Int(sqlite3_changes(handle))
     }
 
     /// Runs one or more statements that return no rows.

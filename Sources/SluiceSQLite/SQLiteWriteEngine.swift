@@ -57,6 +57,9 @@ package final class SQLiteWriteEngine {
         for statement in [insert, begin, commit, markSynced] {
             statement.finalize()
         }
+        // SQLite's advice for every connection that closes: refresh the planner's statistics where
+        // they are stale, looking at a bounded number of rows per index.
+        try? connection.execute("PRAGMA analysis_limit = 1000; PRAGMA optimize")
         return connection.close()
     }
 
