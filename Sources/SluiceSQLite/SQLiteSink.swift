@@ -172,6 +172,11 @@ public actor SQLiteSink: LogSink {
         try Self.createFile(path, mode: mode_t(mode), allowWorldWritableDirectory: allowWorldWritableDirectory)
 
         let recorder = SQLiteSinkStatsRecorder()
+        let maintenance = SQLiteMaintenance(
+            settings: SQLiteMaintenance.Settings(
+                path: path, table: table, busyTimeout: busyTimeout, retention: retention, interval: retentionInterval,
+                chunkRows: retentionChunkRows, clock: clock),
+            stats: recorder)
         let connection: SQLiteConnection
         let engine: SQLiteWriteEngine
         do throws(SQLiteSchemaError) {
@@ -201,7 +206,7 @@ public actor SQLiteSink: LogSink {
                     settings: SQLiteWriteEngine.Settings(
                         path: path, table: table, durability: durability, maxMessageBytes: maxMessageBytes,
                         includeSource: includeSource, failure: failure, fallback: fallback),
-                    stats: recorder)
+                    stats: recorder, timers: maintenance.executor)
                 let pages = try connection.integer("PRAGMA page_count") ?? 0
                 let free = try connection.integer("PRAGMA freelist_count") ?? 0
                 let pageSize = try connection.integer("PRAGMA page_size") ?? 4096
@@ -210,13 +215,9 @@ public actor SQLiteSink: LogSink {
                 throw .database(error)
             }
         } catch {
+            maintenance.cancel()
             throw error.sluiceError(sink: name, path: path, table: table)
         }
-        let maintenance = SQLiteMaintenance(
-            settings: SQLiteMaintenance.Settings(
-                path: path, table: table, busyTimeout: busyTimeout, retention: retention, interval: retentionInterval,
-                chunkRows: retentionChunkRows, clock: clock),
-            stats: recorder)
         // Checkpoints run on the maintenance thread, not on the writer's after a commit.
         connection.onCommit { [weak maintenance] pages in maintenance?.committed(walPages: pages) }
         maintenance.start()

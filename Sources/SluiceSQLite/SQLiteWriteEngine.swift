@@ -22,6 +22,8 @@ package final class SQLiteWriteEngine {
     private let commit: SQLiteStatement
     private let markSynced: SQLiteStatement
     private let stats: SQLiteSinkStatsRecorder
+    /// The maintenance thread, whose timers time the retry backoff.
+    private let timers: ThreadExecutor
     private var retry: RetryStateMachine<ContinuousClock>
     /// One row's text (label, message, metadata JSON, source), bound to the statement without copies.
     private var row = LogOutput(capacity: 4096)
@@ -33,9 +35,9 @@ package final class SQLiteWriteEngine {
     private var syncTimerPending = false
 
     /// Prepares the statements on `connection`, which the schema step left ready.
-    package init(connection: SQLiteConnection, settings: Settings, stats: SQLiteSinkStatsRecorder)
-        throws(SQLiteFailure)
-    {
+    package init(
+        connection: SQLiteConnection, settings: Settings, stats: SQLiteSinkStatsRecorder, timers: ThreadExecutor
+    ) throws(SQLiteFailure) {
         let columns = SQLiteSchema.insertedColumns
         let placeholders = (1...columns.count).map { "?\($0)" }.joined(separator: ", ")
         insert = try connection.prepare(
@@ -48,6 +50,7 @@ package final class SQLiteWriteEngine {
         self.connection = connection
         self.settings = settings
         self.stats = stats
+        self.timers = timers
         retry = RetryStateMachine(policy: settings.failure)
     }
 
@@ -94,7 +97,9 @@ package final class SQLiteWriteEngine {
             updateCircuit()
             switch action {
             case .retry(let delay):
-                try? await Task.sleep(for: delay)
+                // A thread of the sink's own times the backoff: Task.sleep's wake-up is a job on
+                // Swift's cooperative pool, which producers parked under `block` can saturate.
+                await timers.sleep(until: ContinuousClock.now.advanced(by: delay))
             case .giveUp(let circuitOpened):
                 await giveUp(records)
                 let suffix =
