@@ -186,7 +186,7 @@ package final class SQLiteWriteEngine {
             if settings.includeSource {
                 try insert.bind(6, text: text(metadataEnd..<fileEnd))
                 try insert.bind(7, text: text(fileEnd..<functionEnd))
-                try insert.bind(8, Int64(record.source.line))
+                try insert.bind(8, Int64(clamping: record.source.line))
             } else {
                 try insert.bindNull(6)
                 try insert.bindNull(7)

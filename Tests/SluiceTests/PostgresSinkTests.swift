@@ -109,6 +109,36 @@ struct PostgresSinkTests {
         #expect(rows[3][1] == String(repeating: "x", count: 65_536) + "…[truncated, 10485760 bytes]")
     }
 
+    @Test func randomHostileRecordsAreAllAcceptedAndReadBackAsPromised() async throws {
+        let server = try server
+        let database = try await server.createDatabase()
+        var hostile = HostileRecords(random: SeededRandom(seed: 12))
+        let batch = (0..<300).map { index in
+            var record = hostile.record()
+            record.sequence = UInt64(index + 1)
+            return record
+        }
+        let sink = try await PostgresSink(connection: server.options(database: database), maxMessageBytes: 1_000)
+        try await sink.write(batch)
+        try await sink.close()
+        #expect(sink.stats.delivery.recordsSent == 300 && sink.stats.delivery.droppedRecords.total == 0)
+        let rows = try await server.sql(
+            """
+            SELECT encode(convert_to(label, 'UTF8'), 'hex'), encode(convert_to(message, 'UTF8'), 'hex'),
+                   CASE WHEN metadata IS NULL THEN -1 ELSE (SELECT count(*) FROM jsonb_object_keys(metadata)) END
+            FROM logs ORDER BY sequence
+            """, database: database
+        ).split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.count == 300)
+        for (row, record) in zip(rows, batch) {
+            #expect(
+                String(decoding: hexBytes(row[0]), as: UTF8.self) == expectedPostgresText(record.label, limit: 1_024))
+            #expect(
+                String(decoding: hexBytes(row[1]), as: UTF8.self) == expectedPostgresText(record.message, limit: 1_000))
+            #expect(Int(row[2]) == (record.hasMetadata ? record.metadata.count : -1))
+        }
+    }
+
     @Test func aWrongPasswordIsAClearErrorThatNeverShowsThePassword() async throws {
         let server = try server
         let wrong = "wrong-Pa55word-\(UUID().uuidString.prefix(6))"
@@ -238,4 +268,15 @@ func batchRecords(_ count: Int, from first: Int) -> [LogRecord] {
             level: .info, label: "batch", message: "record \(index)", metadata: ["index": .integer(index)],
             sequence: UInt64(index + 1))
     }
+}
+
+/// The bytes of a hex string.
+func hexBytes(_ hex: String) -> [UInt8] {
+    var bytes: [UInt8] = []
+    var index = hex.startIndex
+    while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+        bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
+        index = next
+    }
+    return bytes
 }

@@ -147,6 +147,41 @@ private func records(_ count: Int, from first: Int = 0, at time: (Int) -> LogTim
                 == 10 << 20)
     }
 
+    @Test func randomHostileRecordsAreStoredAsPromised() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("random.db").path
+        var hostile = HostileRecords(random: SeededRandom(seed: 21))
+        let batch = (0..<300).map { index in
+            var record = hostile.record()
+            record.sequence = UInt64(index + 1)
+            return record
+        }
+        let sink = try makeSink(path, maxMessageBytes: 1_000)
+        try await sink.write(batch)
+        try await sink.close()
+        let rows = try await sqliteRows(
+            path,
+            """
+            SELECT hex(label), hex(message), CAST(time_ns AS TEXT), level, sequence,
+                   CASE WHEN metadata IS NULL THEN -1 ELSE (SELECT count(*) FROM json_each(metadata)) END
+            FROM logs ORDER BY sequence
+            """)
+        #expect(rows.count == 300)
+        for (row, record) in zip(rows, batch) {
+            // SQLite keeps NUL; only the length limit applies.
+            #expect(
+                String(decoding: hexBytes(row[0] as? String ?? ""), as: UTF8.self)
+                    == expectedSQLiteText(record.label, limit: 1_024))
+            #expect(
+                String(decoding: hexBytes(row[1] as? String ?? ""), as: UTF8.self)
+                    == expectedSQLiteText(record.message, limit: 1_000))
+            #expect(row[2] as? String == String(record.timestamp.nanosecondsSinceEpoch))
+            #expect(row[3] as? Int == Int(record.level.rawValue))
+            #expect(row[5] as? Int == (record.hasMetadata ? record.metadata.count : -1))
+        }
+    }
+
     @Test func durabilityPoliciesForceTheLogToDiskWhenTheyPromise() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -471,4 +506,16 @@ private func records(_ count: Int, from first: Int = 0, at time: (Int) -> LogTim
 
 func fileSize(_ path: String) throws -> Int {
     try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+}
+
+/// What the SQLite sink promises to store for `text`: cut at a character boundary after `limit`
+/// bytes, then the marker; NUL and everything else as they are.
+func expectedSQLiteText(_ text: String, limit: Int) -> String {
+    let utf8 = Array(text.utf8)
+    guard utf8.count > limit else { return text }
+    var end = limit
+    while end > 0 && utf8[end] & 0xC0 == 0x80 {
+        end -= 1
+    }
+    return String(decoding: utf8[..<end], as: UTF8.self) + "…[truncated, \(utf8.count) bytes]"
 }
