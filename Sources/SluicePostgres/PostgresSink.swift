@@ -30,14 +30,14 @@ import Darwin
 /// |---|---|---|
 /// | `time` | `timestamptz` | The record's timestamp (PostgreSQL keeps microseconds). |
 /// | `level` | `smallint` | 0 trace, 1 debug, 2 info, 3 notice, 4 warning, 5 error, 6 critical. |
-/// | `level_name` | `text`, generated | `trace` … `critical`. |
 /// | `label` | `text` | The logger's label (at most 1 KiB). |
 /// | `message` | `text` | The message, up to `maxMessageBytes`. |
 /// | `metadata` | `jsonb` | The metadata (`NULL` without): `metadata->>'request_id'`, `@>`, `jsonb_path_query`. |
 /// | `source_file`, `source_function`, `source_line` | `text`, `text`, `integer` | Where it was logged. |
 /// | `sequence` | `bigint` | The record's sequence number in its pipeline. |
 ///
-/// Indexes: BRIN on `time`, B-tree on `(level, time)` and `(label, time)`. With `partitionByDay`
+/// Indexes: BRIN on `time`, B-tree on `(level, time)` and `(label, time)`. The view `<table>_view` adds
+/// `level_name` (`trace` … `critical`), computed when read. With `partitionByDay`
 /// the table is partitioned by range of `time`, and the sink creates each day's partition
 /// (`<table>_pYYYYMMDD`, UTC days) before the first batch that needs it; old days go with
 /// `DROP TABLE`. PostgreSQL's `text` and `jsonb` cannot hold NUL: it is stored as U+FFFD.

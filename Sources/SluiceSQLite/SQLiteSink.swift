@@ -26,7 +26,7 @@ import Darwin
 ///
 /// ```sh
 /// sqlite3 /var/log/myapp/logs.db \
-///   "SELECT time, level_name, label, message, metadata ->> 'request_id' FROM logs WHERE level >= 5 ORDER BY id DESC LIMIT 20"
+///   "SELECT time, level_name, label, message, metadata ->> 'request_id' FROM logs_view WHERE level >= 5 ORDER BY id DESC LIMIT 20"
 /// ```
 ///
 /// **Schema** (version 1; the version of each table is kept in `sluice_schema`, and a newer Sluice
@@ -36,9 +36,7 @@ import Darwin
 /// |---|---|---|
 /// | `id` | `INTEGER PRIMARY KEY` | Increases with every row, in the order rows were written. |
 /// | `time_ns` | `INTEGER` | The record's timestamp, nanoseconds since 1970-01-01 UTC. |
-/// | `time` | `TEXT`, generated | `time_ns` as ISO 8601 UTC with milliseconds: `2026-11-23T12:00:00.123Z`. |
 /// | `level` | `INTEGER` | 0 trace, 1 debug, 2 info, 3 notice, 4 warning, 5 error, 6 critical. |
-/// | `level_name` | `TEXT`, generated | `trace` … `critical`. |
 /// | `label` | `TEXT` | The logger's label (at most 1 KiB). |
 /// | `message` | `TEXT` | The message, as logged, up to `maxMessageBytes`. |
 /// | `metadata` | `TEXT` | A JSON object (`NULL` without metadata): query it with `->>`, `json_extract`, `json_each`. |
@@ -46,6 +44,8 @@ import Darwin
 /// | `sequence` | `INTEGER` | The record's sequence number in its pipeline. |
 ///
 /// Indexes: `<table>_time (time_ns)`, `<table>_level (level, time_ns)`, `<table>_label (label, time_ns)`.
+/// The view `<table>_view` adds `time` (`2026-11-23T12:00:00.123Z`, UTC, milliseconds) and
+/// `level_name` (`trace` … `critical`), computed when read.
 ///
 /// **Writing.** Each batch is one transaction (`BEGIN IMMEDIATE` … `COMMIT`) of prepared `INSERT`s,
 /// on the sink's own thread. The database runs in WAL mode, so readers (the `sqlite3` shell, another
