@@ -314,6 +314,16 @@ private func records(_ count: Int, from first: Int = 0, at time: (Int) -> LogTim
             #expect(error.message.contains("Sluice did not create"), "\(error)")
         }
         #expect(throws: SluiceError.self) { _ = try SQLiteSink(path: foreign, table: "logs; DROP TABLE x") }
+
+        // A symbolic link at the path is refused, as the file sink refuses one.
+        let link = directory.appendingPathComponent("link.db").path
+        symlink(foreign, link)
+        do {
+            _ = try makeSink(link)
+            Issue.record("a symbolic link was followed")
+        } catch {
+            #expect(error.code == .fileOpenFailed && error.message.contains("symbolic link"), "\(error)")
+        }
     }
 
     @Test func aDamagedTableCostsCountedDropsNotACrash() async throws {
