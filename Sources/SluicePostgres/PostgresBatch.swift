@@ -118,17 +118,7 @@ package struct PostgresCopyEncoder: ~Copyable {
             return
         }
         scratch.removeAll()
-        scratch.append(UInt8(ascii: "{"))
-        var first = true
-        record.forEachMetadata { key, value in
-            if !first {
-                scratch.append(UInt8(ascii: ","))
-            }
-            first = false
-            scratch.appendJSONKey(key)
-            scratch.appendJSONValue(value, limit: maxMessageBytes, depth: 1)
-        }
-        scratch.append(UInt8(ascii: "}"))
+        scratch.appendJSONMetadata(of: record, limit: maxMessageBytes)
         append(UInt32(scratch.count + 1), to: &bytes)
         bytes.append(1)
         scratch.withUnsafeBytes { json in

@@ -73,14 +73,7 @@ package final class SQLiteMaintenance: Sendable {
     /// Stops scheduling passes, waits for one in progress, closes the connection and lets the
     /// thread end.
     package func stop() async {
-        let timer: ThreadExecutor.TimerHandle? = state.withLock { state in
-            state.stopped = true
-            defer { state.timer = nil }
-            return state.timer
-        }
-        if let timer {
-            executor.cancel(timer)
-        }
+        stopScheduling()
         let closed = Promise<Void>()
         executor.schedule(at: .now) { [slot] in
             slot.connection?.close()
@@ -123,6 +116,11 @@ package final class SQLiteMaintenance: Sendable {
     /// Stops scheduling passes and lets the thread end without waiting (for a sink that was never
     /// closed); the connection closes when the last pass is done.
     package func cancel() {
+        stopScheduling()
+        executor.stop()
+    }
+
+    private func stopScheduling() {
         let timer: ThreadExecutor.TimerHandle? = state.withLock { state in
             state.stopped = true
             defer { state.timer = nil }
@@ -131,7 +129,6 @@ package final class SQLiteMaintenance: Sendable {
         if let timer {
             executor.cancel(timer)
         }
-        executor.stop()
     }
 
     private func schedule(at deadline: ContinuousClock.Instant) {

@@ -149,17 +149,7 @@ package final class SQLiteWriteEngine {
         row.appendVerbatim(record.message, limit: limit)
         let messageEnd = row.count
         if record.hasMetadata {
-            row.append(UInt8(ascii: "{"))
-            var first = true
-            record.forEachMetadata { key, value in
-                if !first {
-                    row.append(UInt8(ascii: ","))
-                }
-                first = false
-                row.appendJSONKey(key)
-                row.appendJSONValue(value, limit: limit, depth: 1)
-            }
-            row.append(UInt8(ascii: "}"))
+            row.appendJSONMetadata(of: record, limit: limit)
         }
         let metadataEnd = row.count
         if settings.includeSource {

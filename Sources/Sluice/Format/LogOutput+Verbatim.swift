@@ -34,4 +34,20 @@ extension LogOutput {
             }
         }
     }
+
+    /// Appends a record's merged metadata as one JSON object, `{}` without metadata (for a database
+    /// column; the JSON Lines format writes its own `"metadata"` member).
+    package mutating func appendJSONMetadata(of record: LogRecord, limit: Int) {
+        append(UInt8(ascii: "{"))
+        var first = true
+        record.forEachMetadata { key, value in
+            if !first {
+                append(UInt8(ascii: ","))
+            }
+            first = false
+            appendJSONKey(key)
+            appendJSONValue(value, limit: limit, depth: 1)
+        }
+        append(UInt8(ascii: "}"))
+    }
 }
