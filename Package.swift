@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "Sluice", targets: ["Sluice"]),
         .library(name: "SluiceTesting", targets: ["SluiceTesting"]),
         .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
+        .library(name: "SluiceSQLite", targets: ["SluiceSQLite"]),
+        .library(name: "SluicePostgres", targets: ["SluicePostgres"]),
         .executable(name: "sluice-demo", targets: ["SluiceDemo"]),
     ],
     traits: [
@@ -56,12 +58,26 @@ let package = Package(
         .target(name: "SluiceTesting", dependencies: ["Sluice"]),
         // HTTP shipping lives apart so the core never links FoundationNetworking (libcurl) or zlib.
         .target(name: "SluiceHTTP", dependencies: ["Sluice", "CZlib"]),
-        .executableTarget(name: "SluiceDemo", dependencies: ["Sluice"], path: "Examples/Demo"),
+        // The database sinks link the system's SQLite and libpq; each lives in a product of its own so
+        // that nothing else ever links them.
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite",
+            providers: [.apt(["libsqlite3-dev"]), .yum(["sqlite-devel"]), .brew(["sqlite"])]
+        ),
+        .target(name: "SluiceSQLite", dependencies: ["Sluice", "CSQLite"]),
+        .systemLibrary(
+            name: "CLibPQ", path: "Sources/CLibPQ",
+            providers: [.apt(["libpq-dev"]), .yum(["libpq-devel"]), .brew(["libpq"])]
+        ),
+        .target(name: "SluicePostgres", dependencies: ["Sluice", "CLibPQ"]),
+        .executableTarget(name: "SluiceDemo", dependencies: ["Sluice", "SluiceSQLite"], path: "Examples/Demo"),
         // A heavy writer the tests start as a child process and kill with SIGKILL.
         .executableTarget(name: "SluiceCrashWriter", dependencies: ["Sluice"], path: "Tests/Fixtures/CrashWriter"),
         .testTarget(
             name: "SluiceTests",
-            dependencies: ["Sluice", "SluiceTesting", "SluiceHTTP", "SluiceCrashWriter"],
+            dependencies: [
+                "Sluice", "SluiceTesting", "SluiceHTTP", "SluiceSQLite", "SluicePostgres", "SluiceCrashWriter",
+            ],
             // The HTTP and syslog receivers the tests start as child processes.
             exclude: ["Receivers/http_receiver.py", "Receivers/validate_otlp.py"]
         ),

@@ -27,6 +27,8 @@ let package = Package(
             dependencies: [
                 "CMallocCounter",
                 .product(name: "Sluice", package: sluicePackage),
+                .product(name: "SluiceSQLite", package: sluicePackage),
+                .product(name: "SluicePostgres", package: sluicePackage),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

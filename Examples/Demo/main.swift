@@ -2,20 +2,23 @@
 //
 // Concurrent workers handle "requests", each inside a task-local log context carrying its request id,
 // and log at mixed levels: info and above to the console (text), debug and above to logs/demo.log
-// (JSON Lines, rotated by size or daily, the last 5 archives kept gzipped). At the end, or on Ctrl-C,
-// the pipeline shuts down cleanly and the stats are printed. SIGHUP reopens the log file (logrotate).
+// (JSON Lines, rotated by size or daily, the last 5 archives kept gzipped), and with --sqlite to a
+// SQLite database as well. At the end, or on Ctrl-C, the pipeline shuts down cleanly and the stats
+// are printed. SIGHUP reopens the log file (logrotate).
 //
-//     swift run sluice-demo [--requests N] [--workers N] [--log-file PATH] [--rotate-bytes N]
+//     swift run sluice-demo [--requests N] [--workers N] [--log-file PATH] [--rotate-bytes N] [--sqlite PATH]
 
 import Dispatch
 import Foundation
 import Sluice
+import SluiceSQLite
 
 struct Options {
     var requests = 600
     var workers = 8
     var logFile = "logs/demo.log"
     var rotateBytes = 1 << 20
+    var sqlite: String?
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -25,10 +28,12 @@ struct Options {
             case "--workers": workers = iterator.next().flatMap(Int.init) ?? workers
             case "--log-file": logFile = iterator.next() ?? logFile
             case "--rotate-bytes": rotateBytes = iterator.next().flatMap(Int.init) ?? rotateBytes
+            case "--sqlite": sqlite = iterator.next()
             default:
                 FileHandle.standardError.write(
                     Data(
-                        "usage: sluice-demo [--requests N] [--workers N] [--log-file PATH] [--rotate-bytes N]\n".utf8))
+                        "usage: sluice-demo [--requests N] [--workers N] [--log-file PATH] [--rotate-bytes N] [--sqlite PATH]\n"
+                            .utf8))
                 exit(2)
             }
         }
@@ -39,6 +44,7 @@ let options = Options(arguments: CommandLine.arguments)
 
 let pipeline: LogPipeline
 let file: FileSink
+let database: SQLiteSink?
 do {
     file = try FileSink(
         path: options.logFile,
@@ -52,8 +58,10 @@ do {
         durability: .flushEvery(.milliseconds(100)),
         fallback: ConsoleSink(level: .warning, format: .json, stderrLevel: .trace, name: "fallback")
     )
+    // Queryable logs next to the file: debug and above, a week's worth.
+    database = try options.sqlite.map { try SQLiteSink(path: $0, level: .debug, retention: .age(days: 7)) }
     pipeline = try LogPipeline(
-        sinks: [ConsoleSink(level: .info, format: .text), file],
+        sinks: [ConsoleSink(level: .info, format: .text), file] + (database.map { [$0] } ?? []),
         level: .debug,
         batching: BatchingOptions(maxRecords: 512, maxDelay: .milliseconds(50)),
         queue: QueueOptions(capacity: 65_536, overflow: .dropOldest)
@@ -144,4 +152,8 @@ print("")
 print(report)
 print("log file: \(file.stats)")
 print("JSON log (debug and above): \(options.logFile), rotated every \(options.rotateBytes) bytes or daily")
+if let database, let path = options.sqlite {
+    print("SQLite database: \(database.stats)")
+    print("query it: sqlite3 \(path) \"SELECT level_name, label, count(*) FROM logs_view GROUP BY 1, 2\"")
+}
 exit(report.timedOut ? 1 : 0)

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 @_spi(Benchmarks) import Sluice
+import SluicePostgres
+import SluiceSQLite
 
 /// What one child process measures.
 struct ChildConfig: Codable {
@@ -10,14 +12,15 @@ struct ChildConfig: Codable {
     var producers: Int
     var policy: String  // block, dropOldest, dropNewest
     var format: String  // text, json
-    var sink: String  // file, null
-    var logFile: String
+    var sink: String  // file, null, sqlite, postgres
+    var logFile: String  // the file, the SQLite database or the PostgreSQL table
     var timed: Bool
     var capacity: Int? = nil
     var maxBytes: Int? = nil
     /// S5: records per second for all producers together, and how long to run.
     var rate: Double? = nil
     var seconds: Double? = nil
+    var postgres: String? = nil  // a libpq connection string, for the postgres sink
 }
 
 /// What one child process reports.
@@ -160,8 +163,14 @@ func runSluice(_ config: ChildConfig) async throws -> RunResult {
         records: config.records * config.producers)
     let format = makeFormat(config.format)
     unlink(config.logFile)
-    let sink: any LogSink =
-        config.sink == "null" ? NullSink(format: format) : try FileSink(path: config.logFile, format: format)
+    let sink: any LogSink
+    switch config.sink {
+    case "null": sink = NullSink(format: format)
+    case "sqlite": sink = try SQLiteSink(path: config.logFile)
+    case "postgres":
+        sink = try await PostgresSink(connection: .connectionString(config.postgres ?? ""), table: config.logFile)
+    default: sink = try FileSink(path: config.logFile, format: format)
+    }
     let pipeline = try LogPipeline(
         sinks: [sink],
         level: .info,

@@ -89,4 +89,55 @@ enum Workload {
     private static func isHex(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
     }
+
+    /// Checks a database sink's table with the database's own client (`sqlite3`, `psql`): exactly
+    /// `expected` rows, each with a distinct request id. Returns nil when it is right, or what is wrong.
+    static func verify(database config: ChildConfig, expected: Int) -> String? {
+        let query: String
+        let command: [String]
+        switch config.sink {
+        case "sqlite":
+            query = "SELECT count(*) || '|' || count(DISTINCT metadata ->> 'request_id') FROM logs"
+            command = ["sqlite3", "-batch", config.logFile, query]
+        default:
+            query = "SELECT count(*) || '|' || count(DISTINCT metadata->>'request_id') FROM \"\(config.logFile)\""
+            command = ["psql", config.postgres ?? "", "-X", "-q", "-At", "-c", query]
+        }
+        guard let output = run(command) else { return "\(command[0]) could not read the table" }
+        return output == "\(expected)|\(expected)"
+            ? nil : "expected \(expected) rows with distinct ids, found \(output)"
+    }
+
+    /// Deletes a run's output: the file, the SQLite database with its WAL files, or the table.
+    static func remove(_ config: ChildConfig) {
+        switch config.sink {
+        case "postgres":
+            _ = run([
+                "psql", config.postgres ?? "", "-X", "-q", "-At", "-c",
+                "DROP TABLE IF EXISTS \"\(config.logFile)\" CASCADE",
+            ])
+        case "sqlite":
+            for suffix in ["", "-wal", "-shm"] {
+                unlink(config.logFile + suffix)
+            }
+        default:
+            unlink(config.logFile)
+        }
+    }
+
+    /// Runs a command-line client and returns its standard output without the final newline, or nil
+    /// when it fails.
+    private static func run(_ arguments: [String]) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 }

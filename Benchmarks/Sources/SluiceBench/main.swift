@@ -8,7 +8,7 @@
 import Foundation
 
 struct Options {
-    var scenarios: [String] = ["S1", "S2", "S3", "S4", "S5", "F"]
+    var scenarios: [String] = ["S1", "S2", "S3", "S4", "S5", "F", "D"]
     var steadySeconds = 5.0
     var records = 1_000_000
     var producers = 100
@@ -24,12 +24,14 @@ struct Options {
     var resultPath: String?
     var capacity: Int?
     var maxBytes: Int?
+    var postgres: String?
 
     static let usage = """
-        usage: sluice-bench [--scenario S1,S2,S3,S4,S5,F] [--records N] [--producers N] [--policy block|dropOldest|dropNewest]
+        usage: sluice-bench [--scenario S1,S2,S3,S4,S5,F,D] [--records N] [--producers N] [--policy block|dropOldest|dropNewest]
                             [--format text|json] [--sink file|null] [--runs N] [--quick] [--json]
                             [--capacity N] [--max-bytes N]
                             [--systems sluice,limit,naive,swiftlog,spdlog] [--spdlog PATH] [--dir PATH]
+                            [--postgres CONNINFO]
         """
 
     init(_ arguments: [String]) {
@@ -67,6 +69,7 @@ struct Options {
             case "--result": resultPath = value(argument)
             case "--capacity": capacity = number(argument)
             case "--max-bytes": maxBytes = number(argument)
+            case "--postgres": postgres = value(argument)
             case "--help", "-h":
                 print(Self.usage)
                 exit(0)
@@ -153,13 +156,16 @@ func measure(_ config: ChildConfig, verify: Bool) throws -> RunResult {
             ])
     }
     var result = try JSONDecoder().decode(RunResult.self, from: Data(contentsOf: URL(fileURLWithPath: resultPath)))
-    if verify && config.sink == "file" {
-        result.verification = Workload.verify(file: config.logFile, expected: result.written) ?? "ok"
+    if verify && ["file", "sqlite", "postgres"].contains(config.sink) {
+        result.verification =
+            config.sink == "file"
+            ? Workload.verify(file: config.logFile, expected: result.written) ?? "ok"
+            : Workload.verify(database: config, expected: result.written) ?? "ok"
         if result.written != result.records - result.dropped {
             result.verification = "written \(result.written) + dropped \(result.dropped) != \(result.records)"
         }
     }
-    unlink(config.logFile)
+    Workload.remove(config)
     return result
 }
 
@@ -176,21 +182,30 @@ func median(_ config: ChildConfig) throws -> RunResult {
     return results.sorted { $0.recordsPerSecond < $1.recordsPerSecond }[results.count / 2]
 }
 
-func config(_ system: String, _ scenario: String, policy: String? = nil, timed: Bool = false) -> ChildConfig {
+func config(
+    _ system: String, _ scenario: String, policy: String? = nil, timed: Bool = false, sink: String? = nil
+) -> ChildConfig {
     let producers = scenario == "S2" ? options.producers : 1
-    let sink = ["sluice"].contains(system) ? options.sink : "file"
+    let sink = sink ?? (["sluice"].contains(system) ? options.sink : "file")
+    let target: String
+    switch sink {
+    case "sqlite": target = "\(directory)/\(system)-\(scenario)-\(UUID().uuidString.prefix(8)).db"
+    case "postgres": target = "bench_\(UUID().uuidString.prefix(8).lowercased())"
+    default: target = "\(directory)/\(system)-\(scenario).log"
+    }
     return ChildConfig(
         system: system,
         scenario: scenario,
         records: max(1, options.records / producers),
         producers: producers,
         policy: policy ?? options.policy,
-        format: options.format,
+        format: scenario == "D" ? "json" : options.format,
         sink: sink,
-        logFile: "\(directory)/\(system)-\(scenario).log",
+        logFile: target,
         timed: timed,
         capacity: options.capacity,
-        maxBytes: options.maxBytes
+        maxBytes: options.maxBytes,
+        postgres: options.postgres
     )
 }
 
@@ -293,6 +308,23 @@ if options.scenarios.contains("F") {
     formatters = try measure(config("sluice", "F"), verify: false)
 }
 
+// D: one producer into the file sink and into each database sink, in this run: throughput under
+// `block` (every record written), and the caller's latency under `dropOldest` (the caller never
+// waits for the sink, whatever its speed).
+let databaseSinks = ["file", "sqlite"] + (options.postgres == nil ? [] : ["postgres"])
+let databaseRowNames = ["file": "FileSink (JSON Lines)", "sqlite": "SQLiteSink", "postgres": "PostgresSink (COPY)"]
+if options.scenarios.contains("D") {
+    if options.postgres == nil {
+        progress("D: no --postgres connection string, so no PostgresSink row (Benchmarks/run.sh starts a server)")
+    }
+    for sink in databaseSinks {
+        let name = databaseRowNames[sink] ?? sink
+        record(name, "D", try median(config("sluice", "D", policy: "block", sink: sink)))
+        rows[name]?["D-latency"] = try measure(
+            config("sluice", "D", policy: "dropOldest", timed: true, sink: sink), verify: true)
+    }
+}
+
 // MARK: Report
 
 struct Goal: Codable {
@@ -356,6 +388,21 @@ if let steady {
             met: (steady.p50 ?? .infinity) <= 80 && (steady.p99 ?? .infinity) <= 300
                 && (steady.p999 ?? .infinity) <= 2_000))
 }
+let fileD = rows[databaseRowNames["file"]!]
+for (sink, target) in [("sqlite", 300e3), ("postgres", 200e3)] {
+    guard let row = rows[databaseRowNames[sink]!], let throughput = row["D"] else { continue }
+    goals.append(
+        Goal(
+            name: "D \(databaseRowNames[sink]!) throughput", target: "≥ \(Int(target / 1e3)) k/s",
+            measured: format(rate: throughput.recordsPerSecond) + "/s", met: throughput.recordsPerSecond >= target))
+    if let p99 = row["D-latency"]?.p99, let fileP99 = fileD?["D-latency"]?.p99 {
+        goals.append(
+            Goal(
+                name: "D caller p99, \(databaseRowNames[sink]!) the only sink, vs FileSink",
+                target: "≤ FileSink's + 20 %",
+                measured: "\(format(nanoseconds: p99)) vs \(format(nanoseconds: fileP99))", met: p99 <= fileP99 * 1.2))
+    }
+}
 if let disabled, let ns = disabled.disabledNanoseconds {
     // The benchmark calls through a non-inlined wrapper so the loop cannot be optimized away; the
     // wrapper's own cost (measured with an empty body) is not the logger's.
@@ -416,7 +463,7 @@ if options.json {
         "| System | S1 records/s | S2 records/s | S1 caller p50 / p99 / p99.9 | S2 caller p99 | Peak RSS S1 / S2 | Output verified |"
     )
     print("|---|---|---|---|---|---|---|")
-    for name in rowOrder {
+    for name in rowOrder where rows[name]?["D"] == nil {
         let row = rows[name] ?? [:]
         func rate(_ scenario: String) -> String {
             guard let result = row[scenario] else { return "-" }
@@ -438,6 +485,34 @@ if options.json {
             ? "yes" : row.values.compactMap(\.verification).filter { $0 != "ok" }.joined(separator: "; ")
         print("| \(name) | \(rate("S1")) | \(rate("S2")) | \(s1Latency) | \(s2Latency) | \(rss) | \(verified) |")
     }
+    let databaseRows = rowOrder.filter { rows[$0]?["D"] != nil }
+    if !databaseRows.isEmpty {
+        print("")
+        print(
+            "D: one producer, \(options.records) records per run, JSON-shaped records; records/s until shutdown completed (policy block); caller latency with policy dropOldest"
+        )
+        print("")
+        print(
+            "| Sink | records/s (block) | caller p50 / p99 / p99.9 (dropOldest) | dropped (dropOldest) | Peak RSS | Output verified |"
+        )
+        print("|---|---|---|---|---|---|")
+        for name in databaseRows {
+            let row = rows[name] ?? [:]
+            let latency = row["D-latency"]
+            let latencyText =
+                latency.map {
+                    "\(format(nanoseconds: $0.p50)) / \(format(nanoseconds: $0.p99)) / \(format(nanoseconds: $0.p999))"
+                } ?? "-"
+            let droppedText =
+                latency.map { String(format: "%.1f%%", 100 * Double($0.dropped) / Double(max($0.records, 1))) } ?? "-"
+            let verified =
+                row.values.allSatisfy { $0.verification == "ok" }
+                ? "yes" : row.values.compactMap(\.verification).filter { $0 != "ok" }.joined(separator: "; ")
+            print(
+                "| \(name) | \(format(rate: row["D"]?.recordsPerSecond ?? 0)) | \(latencyText) | \(droppedText) | \(format(bytes: row["D"]?.peakResidentBytes ?? 0)) | \(verified) |"
+            )
+        }
+    }
     if let clock = sluiceRow["S1-latency"]?.clockCost {
         print("")
         print(
@@ -449,7 +524,7 @@ if options.json {
     let sluiceS1 = sluiceRow["S1"]?.recordsPerSecond
     let sluiceS2 = sluiceRow["S2"]?.recordsPerSecond
     var ratios: [String] = []
-    for name in rowOrder where !name.hasPrefix("sluice") {
+    for name in rowOrder where !name.hasPrefix("sluice") && rows[name]?["D"] == nil {
         let row = rows[name] ?? [:]
         let parts = [("S1", sluiceS1, row["S1"]?.recordsPerSecond), ("S2", sluiceS2, row["S2"]?.recordsPerSecond)]
             .compactMap { scenario, ours, theirs -> String? in

@@ -34,6 +34,9 @@ public struct InternalError: Error, Sendable, CustomStringConvertible {
         /// A file sink could not compress or delete an archive. Records are not affected; the
         /// archive stays uncompressed, or on disk, until a later rotation tries again.
         public static let archiveFailed = Kind(name: "archiving failed")
+        /// A database sink could not delete expired rows or give their space back. Records are not
+        /// affected; the next retention pass tries again.
+        public static let retentionFailed = Kind(name: "retention failed")
         /// Shutdown reached its deadline before everything was written.
         public static let shutdownTimedOut = Kind(name: "shutdown timed out")
 

@@ -251,7 +251,8 @@ package final class DeliveryEngine: @unchecked Sendable {
                 state.deliveries[id] = delivery
             }
             let actions = state.machine.sendFailed(
-                failure.isRetryable ? .retryable(retryAfter: failure.retryAfter) : .permanent,
+                failure.outcomeUnknown
+                    ? .inDoubt : failure.isRetryable ? .retryable(retryAfter: failure.retryAfter) : .permanent,
                 now: now,
                 random: Double.random(in: 0..<1)
             )

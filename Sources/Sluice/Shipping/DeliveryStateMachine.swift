@@ -31,6 +31,10 @@ package struct DeliveryStateMachine<C: Clock> {
         case retryable(retryAfter: C.Duration?)
         /// Do not try again.
         case permanent
+        /// Try again later, and do not drop the batch for overflow meanwhile: the receiver may hold
+        /// it already (its answer was lost with the connection), and only the next attempt can
+        /// tell, so dropping it could count as dropped what was in fact delivered.
+        case inDoubt
     }
 
     package enum Action: Equatable {
@@ -62,6 +66,8 @@ package struct DeliveryStateMachine<C: Clock> {
     private var firstFailure: C.Instant?
     /// Failures in a row, across batches, for the backoff; cleared by a success.
     package private(set) var consecutiveFailures = 0
+    /// Whether the first pending batch failed ``Failure/inDoubt`` (overflow then spares it).
+    private var headInDoubt = false
     private var closed = false
 
     /// - Parameters:
@@ -105,8 +111,11 @@ package struct DeliveryStateMachine<C: Clock> {
             case .dropNewest:
                 return [.drop(id, .overflow)]
             case .dropOldest:
-                if case .sending = head {
-                    // The first batch is on the wire; the oldest one we can still drop is the next.
+                var headProtected = headInDoubt
+                if case .sending = head { headProtected = true }
+                if headProtected {
+                    // The first batch is on the wire (or in doubt); the oldest one we can still drop is
+                    // the next.
                     guard count > 1 else { return [.drop(id, .overflow)] }
                     actions.append(.drop(pending.remove(at: pendingHead + 1), .overflow))
                 } else {
@@ -142,10 +151,18 @@ package struct DeliveryStateMachine<C: Clock> {
             preconditionFailure("internal inconsistency: a send failed while none was in progress")
         }
         consecutiveFailures += 1
-        guard case .retryable(let retryAfter) = failure else {
+        let retryAfter: C.Duration?
+        switch failure {
+        case .permanent:
             let id = removeFirst()
             firstFailure = nil
             return [.drop(id, .rejected)] + startNext()
+        case .retryable(let after):
+            retryAfter = after
+            headInDoubt = false
+        case .inDoubt:
+            retryAfter = nil
+            headInDoubt = true
         }
         let started = firstFailure ?? now
         firstFailure = started
@@ -183,6 +200,7 @@ package struct DeliveryStateMachine<C: Clock> {
         actions.reverse()
         if !keepFirst {
             head = .idle
+            headInDoubt = false
         }
         return actions
     }
@@ -194,6 +212,7 @@ package struct DeliveryStateMachine<C: Clock> {
         pending = []
         pendingHead = 0
         head = .idle
+        headInDoubt = false
         return ids
     }
 
@@ -215,6 +234,7 @@ package struct DeliveryStateMachine<C: Clock> {
     }
 
     private mutating func removeFirst() -> UInt64 {
+        headInDoubt = false
         let id = pending[pendingHead]
         pendingHead += 1
         if pendingHead == pending.count {

@@ -43,12 +43,18 @@ package struct DeliveryFailure: Error, Sendable, CustomStringConvertible {
     package var retryAfter: Duration?
     /// Messages at the start of the payload that were delivered before the failure.
     package var delivered: Int
+    /// Whether the receiver may hold the payload already (the connection broke before its answer):
+    /// the engine retries it and never drops it for overflow meanwhile.
+    package var outcomeUnknown: Bool
 
-    package init(_ kind: Kind, _ message: String, retryAfter: Duration? = nil, delivered: Int = 0) {
+    package init(
+        _ kind: Kind, _ message: String, retryAfter: Duration? = nil, delivered: Int = 0, outcomeUnknown: Bool = false
+    ) {
         self.kind = kind
         self.message = message
         self.retryAfter = retryAfter
         self.delivered = delivered
+        self.outcomeUnknown = outcomeUnknown
     }
 
     package var isRetryable: Bool {

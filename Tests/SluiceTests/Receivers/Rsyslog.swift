@@ -233,8 +233,11 @@ func sendUDP(_ text: String, port: Int) {
 }
 
 /// Starts a process with no signal blocked (the test runner's threads block most signals, and a
-/// child inherits that mask, so SIGTERM would never reach it otherwise).
-func spawn(_ executable: String, _ arguments: [String]) throws -> pid_t {
+/// child inherits that mask, so SIGTERM would never reach it otherwise), its output going to
+/// `output` and `errors` (default: nowhere).
+func spawn(_ executable: String, _ arguments: [String], output: String = "/dev/null", errors: String = "/dev/null")
+    throws -> pid_t
+{
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
@@ -249,8 +252,8 @@ func spawn(_ executable: String, _ arguments: [String]) throws -> pid_t {
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     var pid = pid_t()

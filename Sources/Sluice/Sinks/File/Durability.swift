@@ -14,6 +14,9 @@
 /// | ``flushEvery(_:)`` | at most `interval` after a write, and on flush | about the last `interval` |
 /// | ``fsyncOnFlush`` | on every `pipeline.flush()`, rotation and close | everything since the last completed flush |
 /// | ``fsyncEveryBatch`` | after every batch, before it counts as written | nothing that was counted as written |
+///
+/// `SQLiteSink` (product `SluiceSQLite`) takes the same policies and maps them onto SQLite's
+/// `synchronous=NORMAL` and commits with `synchronous=FULL`, with the same promises.
 public struct Durability: Sendable, Hashable, CustomStringConvertible {
     package enum Kind: Sendable, Hashable {
         case noSync

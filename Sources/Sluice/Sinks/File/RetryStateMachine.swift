@@ -78,9 +78,15 @@ package struct RetryStateMachine<C: Clock> where C.Duration == Duration {
 
     /// The try failed with `errno`.
     package mutating func attemptFailed(now: C.Instant, errno: Int32) -> FailureAction {
+        attemptFailed(now: now, transient: Self.isTransient(errno))
+    }
+
+    /// The try failed; `transient` when trying the same batch again may succeed (a full disk, a
+    /// busy database), otherwise the failure is left to the circuit breaker's probes.
+    package mutating func attemptFailed(now: C.Instant, transient: Bool) -> FailureAction {
         switch state {
         case .closed(let failedBatches, let attempt):
-            if Self.isTransient(errno) && attempt < max(policy.attempts, 1) {
+            if transient && attempt < max(policy.attempts, 1) {
                 state = .closed(failedBatches: failedBatches, attempt: attempt + 1)
                 return .retry(after: backoff(policy.initialBackoff, doublings: attempt - 1, cap: policy.maxBackoff))
             }
