@@ -106,6 +106,10 @@ public final class MemorySink: LogSink {
     }
 
     public func write(_ records: [LogRecord]) async {
+        append(records)
+    }
+
+    private func append(_ records: [LogRecord]) {
         let ready: [Promise<Bool>] = state.withLock { state in
             state.records.append(contentsOf: records)
             let total = state.records.count
@@ -123,6 +127,22 @@ public final class MemorySink: LogSink {
     }
 
     public func close() async {
+        state.withLock { $0.closed = true }
+    }
+}
+
+extension MemorySink: SynchronousSink {
+    package func writeSynchronously(_ batch: EncodedBatch) {
+        append(batch.decoded())
+    }
+
+    package func flushSynchronously() {
+        state.withLock { $0.flushes += 1 }
+    }
+
+    package func reopenSynchronously() {}
+
+    package func closeSynchronously() {
         state.withLock { $0.closed = true }
     }
 }

@@ -67,14 +67,14 @@ private struct FailingSink: LogSink {
 
         // The workload produced every kind of outcome, so the comparisons below mean something.
         #expect(stats.dropped.overflow > 0)
-        #expect(stats.dropped.shutdown == 1)
+        #expect(stats.dropped.afterShutdown == 1)
         #expect(stats.sinks[2].dropped.sinkFailure > 0)
 
         #expect(try counter(metrics, "sluice_records_logged_total", main) == Int64(stats.logged))
         #expect(try counter(metrics, "sluice_records_written_total", main) == Int64(stats.written))
         for (reason, value) in [
             ("overflow", stats.dropped.overflow), ("sink_failure", stats.dropped.sinkFailure),
-            ("shutdown", stats.dropped.shutdown),
+            ("shutdown", stats.dropped.shutdown), ("after_shutdown", stats.dropped.afterShutdown),
         ] {
             #expect(try counter(metrics, "sluice_records_dropped_total", main + [("reason", reason)]) == Int64(value))
         }

@@ -278,7 +278,7 @@ import Testing
         #expect(await pipeline.flush() == .completed)
     }
 
-    @Test func loggingAfterShutdownIsCountedAsDropped() async throws {
+    @Test func loggingAfterShutdownIsCountedApartFromLosses() async throws {
         let memory = MemorySink()
         let pipeline = try makePipeline([memory])
         let log = pipeline.logger(label: "late")
@@ -287,11 +287,31 @@ import Testing
         for _ in 0..<5 {
             log.error("after")
         }
+        #expect(log.submit(.error, "after too") == .dropped(.afterShutdown))
         let stats = pipeline.stats
-        #expect(stats.dropped.shutdown == 5)
-        #expect(stats.logged == 6 && stats.written == 1)
+        #expect(stats.dropped.afterShutdown == 6)
+        #expect(stats.dropped.total == 0, "not a loss: an alert on drops must not fire on a clean shutdown")
+        #expect(stats.logged == 1 && stats.written == 1)
         #expect(stats.isBalanced && stats.inFlight == 0)
         #expect(memory.messages == ["before"])
+    }
+
+    @Test func loggingWhileShuttingDownIsALoss() async throws {
+        let gate = GateSink()
+        let pipeline = try makePipeline([gate])
+        let log = pipeline.logger(label: "late")
+        log.info("before")
+        let shutdown = Task { await pipeline.shutdown(timeout: .seconds(30)) }
+        // The shutdown waits for the gate, so the pipeline is draining, not stopped.
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        while pipeline.stats.state != .draining && ContinuousClock.now < deadline {
+            await Task.yield()
+        }
+        #expect(log.submit(.info, "during") == .dropped(.shutdown))
+        await gate.open()
+        let report = await shutdown.value
+        #expect(report.stats.dropped.shutdown == 1 && report.stats.dropped.afterShutdown == 0)
+        #expect(report.stats.logged == 2 && report.stats.written == 1 && report.stats.isBalanced)
     }
 
     @Test(arguments: [OverflowPolicy.dropOldest, .dropNewest])

@@ -50,7 +50,7 @@ import Darwin
         #expect(pipeline.stats.state == .stopped)
 
         log.info("after the shutdown")
-        #expect(pipeline.stats.dropped.shutdown == 1)
+        #expect(pipeline.stats.dropped.afterShutdown == 1 && pipeline.stats.dropped.total == 0)
     }
 
     @Test func hangupRunsTheHookEveryTimeAndDoesNotShutDown() async throws {

@@ -91,6 +91,11 @@ package actor Collector {
             await perform(batching.tick(pending: core.pendingCount, now: .now))
         case .flush(let barrier):
             await passBarrier(.flush(barrier), barrier)
+        case .flushOnLevel:
+            // Re-armed before the take, so a record logged from now on asks again.
+            core.flushRequested.store(false, ordering: .sequentiallyConsistent)
+            let barrier = FlushBarrier(sinkNames: drivers.map(\.name))
+            await passBarrier(.flush(barrier), barrier)
         case .reopen(let barrier):
             await passBarrier(.reopen(barrier), barrier)
         case .shutdown(let deadline):

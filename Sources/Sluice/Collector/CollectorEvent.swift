@@ -12,6 +12,9 @@ package enum CollectorEvent: Sendable {
     case tick
     /// Deliver everything queued, then pass this barrier through every sink.
     case flush(FlushBarrier)
+    /// A record at the pipeline's flush level arrived: deliver everything queued, then flush every
+    /// sink behind it (nobody waits for this flush).
+    case flushOnLevel
     /// Deliver everything queued, then ask every sink to reopen its files behind it.
     case reopen(FlushBarrier)
     /// Stop batching, drain everything, then close the sinks.

@@ -4,8 +4,16 @@
 /// freeing room against the stall deadline): whoever calls `fulfill` first wins, later calls are
 /// ignored. Continuations are resumed after the lock is released.
 package final class Promise<Value: Sendable>: Sendable {
+    /// A thread blocked in ``wait(untilMonotonicNanoseconds:)``.
+    private final class BlockedThread: Sendable {
+        let lock = Lock()
+        let condition = Condition()
+        let value = LockedValue<Value?>(nil)
+    }
+
     private struct State {
         var value: Value?
+        var blocked: [BlockedThread] = []
         var waiters: [UInt64: CheckedContinuation<Value?, Never>] = [:]
         var nextWaiterID: UInt64 = 0
         /// Waiters whose task was cancelled before they registered.
@@ -25,18 +33,59 @@ package final class Promise<Value: Sendable>: Sendable {
     /// Delivers `value` unless a value was delivered before. Returns whether this call won.
     @discardableResult
     package func fulfill(_ value: Value) -> Bool {
-        let waiters: [CheckedContinuation<Value?, Never>]? = state.withLock { state in
+        let woken: ([CheckedContinuation<Value?, Never>], [BlockedThread])? = state.withLock { state in
             guard state.value == nil else { return nil }
             state.value = value
             let waiters = Array(state.waiters.values)
             state.waiters = [:]
-            return waiters
+            defer { state.blocked = [] }
+            return (waiters, state.blocked)
         }
-        guard let waiters else { return false }
+        guard let (waiters, blocked) = woken else { return false }
         for waiter in waiters {
             waiter.resume(returning: value)
         }
+        for thread in blocked {
+            thread.lock.withLock {
+                thread.value.withLock { $0 = value }
+                thread.condition.signal()
+            }
+        }
         return true
+    }
+
+    /// Blocks the calling thread until the value arrives or `deadline` (monotonic nanoseconds; `nil`:
+    /// no limit) passes. For callers that cannot `await` (an `atexit` handler, a C callback); never
+    /// call it on a thread the fulfilling side needs.
+    package func wait(untilMonotonicNanoseconds deadline: UInt64?) -> Value? {
+        let thread = BlockedThread()
+        let immediate: Value? = state.withLock { state in
+            if let value = state.value {
+                return value
+            }
+            state.blocked.append(thread)
+            return nil
+        }
+        if let immediate {
+            return immediate
+        }
+        thread.lock.lock()
+        defer { thread.lock.unlock() }
+        while true {
+            if let value = thread.value.withLock({ $0 }) {
+                return value
+            }
+            if let deadline {
+                guard MonotonicTime.nanoseconds() < deadline else { break }
+                thread.condition.wait(thread.lock, untilMonotonicNanoseconds: deadline)
+            } else {
+                thread.condition.wait(thread.lock)
+            }
+        }
+        state.withLock { state in
+            state.blocked.removeAll { $0 === thread }
+        }
+        return thread.value.withLock { $0 }
     }
 
     /// The delivered value, if any.

@@ -6,13 +6,23 @@ import Musl
 import Darwin
 #endif
 
-/// A serial executor and task executor backed by one thread the pipeline owns, with its own timers.
+/// A serial executor and task executor for one part of a pipeline (the collector, a sink, an
+/// archiver), with its own timers. It runs its jobs one batch at a time, on one of two backings:
 ///
-/// The collector actor runs on one of these, and each sink runs on its own. That is what keeps the
-/// pipeline draining when every thread of Swift's cooperative pool is busy (or parked by the `block`
-/// overflow policy), and what keeps a blocking `write(2)` off the pool. Timers run on the same
-/// thread, so batch deadlines, flush timeouts and the shutdown deadline fire even when the pool is
+/// - its **own thread** (``ExecutionMode/dedicatedThreads``, and any executor used outside a
+///   pipeline): started lazily by the first job or timer, so an executor nobody uses holds no
+///   thread;
+/// - **tasks** on Swift's executors (``ExecutionMode/cooperative``, ``ExecutionMode/synchronous``):
+///   a ``CooperativeHost`` runs a drainer task on the global executor (or one the user passes)
+///   whenever jobs are waiting, and timers are tasks that sleep.
+///
+/// On its own thread it keeps the pipeline draining when every thread of Swift's cooperative pool is
+/// busy (or parked by the `block` overflow policy), keeps a blocking `write(2)` off the pool, and its
+/// timers (batch deadlines, flush timeouts, the shutdown deadline) fire even when the pool is
 /// saturated.
+///
+/// ``runExclusively(_:)`` lets a caller act as the executor for a moment (synchronous mode writes a
+/// sink on the calling thread that way): no job runs meanwhile, and the actor's isolation checks pass.
 ///
 /// The thread exits once ``stop()`` was called and no job or timer is left; a job enqueued after
 /// that starts a fresh thread, so no continuation is ever stranded.
@@ -21,15 +31,31 @@ import Darwin
 package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     package let name: String
 
+    private enum Backing {
+        /// Nothing ran yet: the first job or timer starts a thread unless a pipeline chose tasks.
+        case undecided
+        case thread
+        case tasks(CooperativeHost)
+    }
+
     private let lock = Lock()
     private let wakeup = Condition()
+    /// Signalled when `busy` ends while exclusive callers wait.
+    private let released = Condition()
     // Guarded by `lock`:
+    private var backing = Backing.undecided
     private var jobs: [UnownedJob] = []
     private var timers: [Timer] = []  // sorted by deadline, earliest first
     private var nextTimerID: UInt64 = 0
     private var threadRunning = false
     private var threadSleeping = false
     private var stopRequested = false
+    /// Jobs of this executor are running (on its thread, in a drainer, or an exclusive caller).
+    private var busy = false
+    /// A drainer task was started (tasks backing) and has not taken the jobs yet.
+    private var drainerScheduled = false
+    private var exclusiveWaiters = 0
+    private var taskTimers: [UInt64: Task<Void, Never>] = [:]
 
     private struct Timer {
         var id: UInt64
@@ -44,23 +70,105 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
 
     package init(name: String) {
         self.name = name
-        lock.withLock { startThreadLocked() }
+    }
+
+    // MARK: Backing
+
+    /// Runs this executor's jobs and timers as tasks of `host` from now on. Only an executor that
+    /// has not run anything yet can switch; returns whether this one did (or already had).
+    @discardableResult
+    package func runOn(_ host: CooperativeHost) -> Bool {
+        var startDrainer = false
+        let adopted: Bool = lock.withLock {
+            switch backing {
+            case .undecided:
+                backing = .tasks(host)
+                if !jobs.isEmpty && !busy && !drainerScheduled {
+                    drainerScheduled = true
+                    startDrainer = true
+                }
+                return true
+            case .tasks(let current):
+                return current === host
+            case .thread:
+                return false
+            }
+        }
+        if adopted {
+            host.adopt(self)
+        }
+        if startDrainer {
+            host.startDrainer(for: self)
+        }
+        return adopted
+    }
+
+    /// Starts the executor's thread now (dedicated-threads mode starts every thread at creation, so
+    /// that a failing `pthread_create` is seen there). Returns `pthread_create`'s result: 0, or the
+    /// error (`EAGAIN` at a thread limit), after which the executor is still undecided.
+    package func startThread() -> Int32 {
+        lock.withLock {
+            switch backing {
+            case .undecided:
+                backing = .thread
+            case .thread:
+                break
+            case .tasks:
+                return 0
+            }
+            guard !threadRunning else { return 0 }
+            let rc = createThreadLocked()
+            if rc != 0 {
+                backing = .undecided
+            }
+            return rc
+        }
+    }
+
+    /// Whether this executor runs as tasks on Swift's executors.
+    package var runsAsTasks: Bool {
+        lock.withLock {
+            if case .tasks = backing { return true }
+            return false
+        }
+    }
+
+    /// Whether optional timers that only cover an idle period should be skipped (synchronous mode).
+    package var skipsIdleTimers: Bool {
+        lock.withLock {
+            if case .tasks(let host) = backing { return host.isSynchronous }
+            return false
+        }
     }
 
     // MARK: Executor
 
     package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
+        var drainerHost: CooperativeHost?
         lock.lock()
         jobs.append(job)
-        let wake = threadSleeping
-        if !threadRunning {
+        var wake = false
+        switch backing {
+        case .undecided:
+            backing = .thread
             startThreadLocked()
+        case .thread:
+            wake = threadSleeping
+            if !threadRunning {
+                startThreadLocked()
+            }
+        case .tasks(let host):
+            if !busy && !drainerScheduled {
+                drainerScheduled = true
+                drainerHost = host
+            }
         }
         lock.unlock()
         if wake {
             wakeup.signal()
         }
+        drainerHost?.startDrainer(for: self)
     }
 
     package func asUnownedSerialExecutor() -> UnownedSerialExecutor {
@@ -72,17 +180,22 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
     }
 
     package func checkIsolated() {
-        precondition(isCurrent, "expected to run on Sluice thread '\(name)'")
+        precondition(isCurrent, "expected to run on Sluice executor '\(name)'")
     }
 
-    /// Whether the calling thread is this executor's thread.
+    package func isIsolatingCurrentContext() -> Bool? {
+        isCurrent
+    }
+
+    /// Whether the calling thread is running this executor's jobs now.
     package var isCurrent: Bool {
         PipelineThread.currentExecutor === self
     }
 
     // MARK: Timers
 
-    /// Runs `action` on this executor's thread once `deadline` has passed.
+    /// Runs `action` on this executor's thread (or, as tasks, on Swift's executors) once `deadline`
+    /// has passed.
     @discardableResult
     package func schedule(
         at deadline: ContinuousClock.Instant,
@@ -91,7 +204,21 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
         let monotonicDeadline = MonotonicTime.nanoseconds(at: deadline)
         lock.lock()
         nextTimerID &+= 1
-        let timer = Timer(id: nextTimerID, deadline: monotonicDeadline, action: action)
+        let id = nextTimerID
+        if case .tasks(let host) = backing {
+            taskTimers[id] = host.timer(at: deadline) { [self] in
+                let due = lock.withLock { taskTimers.removeValue(forKey: id) != nil }
+                if due {
+                    action()
+                }
+            }
+            lock.unlock()
+            return TimerHandle(id: id)
+        }
+        if case .undecided = backing {
+            backing = .thread
+        }
+        let timer = Timer(id: id, deadline: monotonicDeadline, action: action)
         let index = timers.firstIndex { $0.deadline > monotonicDeadline } ?? timers.endIndex
         timers.insert(timer, at: index)
         let wake = threadSleeping && index == 0
@@ -102,23 +229,131 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
         if wake {
             wakeup.signal()
         }
-        return TimerHandle(id: timer.id)
+        return TimerHandle(id: id)
     }
 
     /// Cancels a timer that has not fired yet; does nothing otherwise.
     package func cancel(_ handle: TimerHandle) {
-        lock.withLock {
+        let task = lock.withLock {
             timers.removeAll { $0.id == handle.id }
+            return taskTimers.removeValue(forKey: handle.id)
         }
+        task?.cancel()
     }
 
-    /// Suspends the calling task until `deadline`, measured by this executor's timers (which do not
-    /// depend on the cooperative pool). Returns early if the task is cancelled.
+    /// Suspends the calling task until `deadline`, measured by this executor's timers (which, on its
+    /// own thread, do not depend on the cooperative pool). Returns early if the task is cancelled.
     package func sleep(until deadline: ContinuousClock.Instant) async {
         let promise = Promise<Void>()
         let handle = schedule(at: deadline) { promise.fulfill(()) }
         await promise.wait(cancellingWith: {})
         cancel(handle)
+    }
+
+    // MARK: Running jobs
+
+    /// Runs `body` on the calling thread as if it were this executor: no job of it runs meanwhile
+    /// (the call waits for a running batch to end), and code isolated to an actor on this executor
+    /// may use `assumeIsolated`. Must not be called from this executor's own jobs.
+    package func runExclusively<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        lock.lock()
+        exclusiveWaiters += 1
+        while busy {
+            released.wait(lock)
+        }
+        exclusiveWaiters -= 1
+        busy = true
+        lock.unlock()
+        let previous = PipelineThread.swap(self)
+        defer {
+            PipelineThread.restore(previous)
+            finishBatch()
+        }
+        return try body()
+    }
+
+    /// Drainer side (tasks backing): runs the jobs waiting now. Returns whether more arrived
+    /// meanwhile (the drainer then yields and calls again).
+    package func drainBatch() -> Bool {
+        lock.lock()
+        drainerScheduled = false
+        guard !busy, !jobs.isEmpty else {
+            lock.unlock()
+            return false
+        }
+        busy = true
+        var batch: [UnownedJob] = []
+        swap(&jobs, &batch)
+        lock.unlock()
+        let previous = PipelineThread.swap(self)
+        for job in batch {
+            job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
+        }
+        PipelineThread.restore(previous)
+        return finishBatch(continuing: true)
+    }
+
+    /// Ends a batch (or an exclusive section): lets the next runner in. With `continuing`, the
+    /// caller is a drainer that will run again if jobs are waiting (returns true); otherwise a
+    /// waiting job gets a drainer or the thread is woken.
+    @discardableResult
+    private func finishBatch(continuing: Bool = false) -> Bool {
+        var drainerHost: CooperativeHost?
+        var wakeThread = false
+        lock.lock()
+        busy = false
+        if exclusiveWaiters > 0 {
+            released.broadcast()
+        }
+        var more = false
+        if !jobs.isEmpty {
+            switch backing {
+            case .tasks(let host):
+                if continuing {
+                    drainerScheduled = true
+                    more = true
+                } else if !drainerScheduled {
+                    drainerScheduled = true
+                    drainerHost = host
+                }
+            case .thread:
+                wakeThread = threadSleeping
+            case .undecided:
+                break
+            }
+        }
+        lock.unlock()
+        if wakeThread {
+            wakeup.signal()
+        }
+        drainerHost?.startDrainer(for: self)
+        return more
+    }
+
+    /// Whether jobs are waiting and nobody runs them (a helper may run them: see
+    /// ``CooperativeHost/helpOnce()``).
+    package var hasIdleWork: Bool {
+        lock.withLock { !busy && !jobs.isEmpty }
+    }
+
+    /// Runs waiting jobs on the calling thread if nobody else is; returns whether it ran any.
+    package func helpDrain() -> Bool {
+        lock.lock()
+        guard !busy, !jobs.isEmpty else {
+            lock.unlock()
+            return false
+        }
+        busy = true
+        var batch: [UnownedJob] = []
+        swap(&jobs, &batch)
+        lock.unlock()
+        let previous = PipelineThread.swap(self)
+        for job in batch {
+            job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
+        }
+        PipelineThread.restore(previous)
+        finishBatch()
+        return true
     }
 
     // MARK: Lifecycle
@@ -134,7 +369,13 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
         }
     }
 
+    /// Starts the thread for work that arrived (the lazy path). A failure here is fatal, as before.
     private func startThreadLocked() {
+        let rc = createThreadLocked()
+        precondition(rc == 0, "Sluice could not start its thread '\(name)': pthread_create returned \(rc)")
+    }
+
+    private func createThreadLocked() -> Int32 {
         threadRunning = true
         let context = Unmanaged.passRetained(self).toOpaque()
         var thread = pthread_t()
@@ -145,8 +386,13 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
                 executor.runLoop()
                 return nil
             }, context)
-        precondition(rc == 0, "Sluice could not start its thread '\(name)': pthread_create returned \(rc)")
+        guard rc == 0 else {
+            threadRunning = false
+            Unmanaged<ThreadExecutor>.fromOpaque(context).release()
+            return rc
+        }
         pthread_detach(thread)
+        return 0
     }
 
     private func runLoop() {
@@ -165,10 +411,10 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
                 while let first = timers.first, first.deadline <= now {
                     dueActions.append(timers.removeFirst().action)
                 }
-                if !jobs.isEmpty || !dueActions.isEmpty {
+                if !dueActions.isEmpty || (!jobs.isEmpty && !busy) {
                     break
                 }
-                if stopRequested && timers.isEmpty {
+                if stopRequested && timers.isEmpty && jobs.isEmpty {
                     threadRunning = false
                     lock.unlock()
                     return
@@ -181,17 +427,28 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
                 }
                 threadSleeping = false
             }
-            swap(&jobs, &batch)
+            let runJobs = !busy
+            if runJobs {
+                busy = true
+                swap(&jobs, &batch)
+            }
             lock.unlock()
 
             for action in dueActions {
                 action()
             }
             dueActions.removeAll(keepingCapacity: true)
+            guard runJobs else { continue }
             for job in batch {
                 job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
             }
             batch.removeAll(keepingCapacity: true)
+            lock.lock()
+            busy = false
+            if exclusiveWaiters > 0 {
+                released.broadcast()
+            }
+            lock.unlock()
         }
     }
 }
@@ -214,6 +471,17 @@ package enum PipelineThread {
 
     fileprivate static func leave() {
         pthread_setspecific(key, nil)
+    }
+
+    /// Marks the calling thread as running `executor`'s jobs for a while; returns what it was.
+    fileprivate static func swap(_ executor: ThreadExecutor) -> UnsafeMutableRawPointer? {
+        let previous = pthread_getspecific(key)
+        pthread_setspecific(key, Unmanaged.passUnretained(executor).toOpaque())
+        return previous
+    }
+
+    fileprivate static func restore(_ previous: UnsafeMutableRawPointer?) {
+        pthread_setspecific(key, previous)
     }
 
     /// Whether the calling thread is one of Sluice's own threads.

@@ -17,7 +17,7 @@ import CoreMetrics
 /// | --- | --- | --- | --- |
 /// | `sluice_records_logged_total` | counter | | ``PipelineStats/logged`` |
 /// | `sluice_records_written_total` | counter | | ``PipelineStats/written`` |
-/// | `sluice_records_dropped_total` | counter | `reason`: `overflow`, `sink_failure`, `shutdown` | ``PipelineStats/dropped`` |
+/// | `sluice_records_dropped_total` | counter | `reason`: `overflow`, `sink_failure`, `shutdown`, `timed_out`, `cancelled`, `after_shutdown` (not a loss) | ``PipelineStats/dropped`` |
 /// | `sluice_records_in_flight` | gauge | | ``PipelineStats/inFlight`` |
 /// | `sluice_queue_depth` | gauge | | ``PipelineStats/queueDepth`` |
 /// | `sluice_queue_capacity` | gauge | | ``PipelineStats/queueCapacity`` |
@@ -141,6 +141,9 @@ private struct ExportState {
         let overflow: Counter
         let sinkFailure: Counter
         let shutdown: Counter
+        let timedOut: Counter
+        let cancelled: Counter
+        let afterShutdown: Counter
 
         init(_ label: String, _ dimensions: [(String, String)], _ factory: any MetricsFactory) {
             func counter(_ reason: String) -> Counter {
@@ -149,12 +152,18 @@ private struct ExportState {
             overflow = counter("overflow")
             sinkFailure = counter("sink_failure")
             shutdown = counter("shutdown")
+            timedOut = counter("timed_out")
+            cancelled = counter("cancelled")
+            afterShutdown = counter("after_shutdown")
         }
 
         func add(_ now: DropCounts, since before: DropCounts) {
             increment(overflow, now.overflow, before.overflow)
             increment(sinkFailure, now.sinkFailure, before.sinkFailure)
             increment(shutdown, now.shutdown, before.shutdown)
+            increment(timedOut, now.timedOut, before.timedOut)
+            increment(cancelled, now.cancelled, before.cancelled)
+            increment(afterShutdown, now.afterShutdown, before.afterShutdown)
         }
     }
 

@@ -19,9 +19,10 @@ import Logging
 /// ```
 ///
 /// How swift-log maps onto a ``LogRecord``:
-/// - **Levels**: the same seven, one to one. A logger starts at the level the pipeline configures for
-///   its label (the pipeline's `level`, `labelLevels` and `LOG_LEVEL`); setting ``logLevel`` changes
-///   this handler value only, as swift-log requires.
+/// - **Levels**: the same seven, one to one. A logger follows the level the pipeline configures for
+///   its label (the pipeline's `level`, `labelLevels` and `LOG_LEVEL`, and runtime changes through
+///   ``LogPipeline/setLevel(_:for:)``); setting ``logLevel`` changes this handler value only, as
+///   swift-log requires.
 /// - **Metadata**: `.string` stays a string; `.stringConvertible` becomes an integer, double or bool
 ///   when it holds one (so JSON keeps numbers as numbers) and its `description` otherwise; `.array`
 ///   and `.dictionary` nest, dictionary keys sorted so output is stable. Precedence, highest first:
@@ -31,8 +32,9 @@ import Logging
 ///   `source` (the module) is not stored separately: `file` is a `#fileID`, `Module/File.swift`,
 ///   which names the module already.
 ///
-/// - Important: `SluiceLogHandler` is a `Sendable` value. Creating one costs a level lookup and no
-///   allocation, so a bootstrap factory may be called per request. ``log(event:)`` never awaits and
+/// - Important: `SluiceLogHandler` is a `Sendable` value. Creating one costs a level lookup (and
+///   one small allocation when no logger or handler with its label is alive), so a bootstrap factory
+///   may be called per request. ``log(event:)`` never awaits and
 ///   never does I/O; an enabled call allocates only for the call's metadata (one array, as
 ///   ``SluiceLogger`` does for a metadata literal). A record below every sink's level is discarded in
 ///   ``log(event:)``, after swift-log evaluated its message.
@@ -41,8 +43,10 @@ public struct SluiceLogHandler: LogHandler {
     public let label: String
 
     private let core: PipelineStorage
-    private var storedLevel: Logging.Logger.Level
-    private var threshold: LogLevel
+    /// Shared with every handler and logger that follows the pipeline's level for this label, so
+    /// ``LogPipeline/setLevel(_:for:)`` reaches handlers that already exist; one of its own once
+    /// ``logLevel`` was set.
+    private var threshold: LevelThreshold
     private var storedMetadata: Logging.Logger.Metadata = [:]
     /// `storedMetadata` converted once, when it changes, so the log path does not convert it.
     private var convertedMetadata = LogMetadata()
@@ -55,19 +59,14 @@ public struct SluiceLogHandler: LogHandler {
         self.label = label
         self.core = core
         self.metadataProvider = metadataProvider
-        let level = core.levels.level(for: label)
-        storedLevel = Logging.Logger.Level(level)
-        threshold = core.threshold(for: label, requested: level)
+        threshold = core.levels.threshold(for: label)
     }
 
-    /// The minimum level this handler logs. Starts at the level the pipeline configures for the
-    /// label; setting it affects this value only.
+    /// The minimum level this handler logs. Follows the level the pipeline configures for the
+    /// label, also when it changes at runtime; setting it affects this value only, from then on.
     public var logLevel: Logging.Logger.Level {
-        get { storedLevel }
-        set {
-            storedLevel = newValue
-            threshold = core.threshold(for: label, requested: LogLevel(newValue))
-        }
+        get { Logging.Logger.Level(threshold.configured) }
+        set { threshold = core.levels.fixedThreshold(LogLevel(newValue)) }
     }
 
     /// Metadata every record from this handler carries (the log call's and the provider's win on a
@@ -95,7 +94,7 @@ public struct SluiceLogHandler: LogHandler {
     /// - Parameter event: The level, message, metadata, error and source location of the call.
     public func log(event: LogEvent) {
         let level = LogLevel(event.level)
-        guard level >= threshold else { return }
+        guard threshold.admits(level) else { return }
         core.submit(
             level: level, label: label, message: event.message.description, file: event.file,
             function: event.function, line: event.line, callMetadata: callMetadata(event),

@@ -24,10 +24,27 @@ package struct LevelPolicy: Sendable, Equatable {
         return rest.isEmpty || rest.first == UInt8(ascii: ".")
     }
 
+    /// The per-label levels, as a dictionary.
+    package var labelLevels: [String: LogLevel] {
+        Dictionary(overrides.map { ($0.label, $0.level) }, uniquingKeysWith: { _, new in new })
+    }
+
+    /// Sets (or, with `nil`, removes) the level of `label` and its children.
+    package mutating func setLevel(_ level: LogLevel?, for label: String) {
+        var levels = labelLevels
+        levels[label] = level
+        self = LevelPolicy(minimum: minimum, overrides: levels)
+    }
+
     /// Applies a `LOG_LEVEL`-style specification: comma-separated items, each either a level
-    /// (`debug`, the new minimum) or `label=level` (an override), e.g. `"info,api.db=trace"`.
+    /// (`debug`, the new minimum) or `label=level` (a per-label level), e.g. `"info,api.db=trace"`.
+    ///
+    /// The specification is complete: its per-label levels **replace** the ones configured before
+    /// (a label it does not name falls back to the minimum), and a level it names replaces the
+    /// minimum (otherwise the minimum stays). Nothing changes when it throws.
     package mutating func apply(specification: String, source: String) throws(SluiceError) {
-        var merged = Dictionary(overrides.map { ($0.label, $0.level) }, uniquingKeysWith: { _, new in new })
+        var newMinimum: LogLevel?
+        var levels: [String: LogLevel] = [:]
         for rawItem in specification.split(separator: ",") {
             let item = rawItem.trimmingSpaces
             if item.isEmpty {
@@ -46,7 +63,7 @@ package struct LevelPolicy: Sendable, Equatable {
                         .invalidLogLevel,
                         "\(source) item '\(item)': unknown level '\(levelText)'; use one of: \(Self.levelNames)")
                 }
-                merged[String(label)] = level
+                levels[String(label)] = level
             } else {
                 guard let level = LogLevel(item) else {
                     throw SluiceError(
@@ -54,10 +71,15 @@ package struct LevelPolicy: Sendable, Equatable {
                         "\(source) value '\(specification)': unknown level '\(item)'; use one of: \(Self.levelNames), optionally with label=level overrides such as 'info,api.db=debug'"
                     )
                 }
-                minimum = level
+                newMinimum = level
             }
         }
-        self = LevelPolicy(minimum: minimum, overrides: merged)
+        self = LevelPolicy(minimum: newMinimum ?? minimum, overrides: levels)
+    }
+
+    /// The lowest level any label can log at: the minimum or a per-label level below it.
+    package var lowestLevel: LogLevel {
+        overrides.map(\.level).min().map { Swift.min($0, minimum) } ?? minimum
     }
 
     private static var levelNames: String {

@@ -19,7 +19,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.trace >= threshold {
+        if threshold.admits(.trace) {
             emit(.trace, message(), metadata(), file, function, line)
         }
     }
@@ -44,7 +44,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.debug >= threshold {
+        if threshold.admits(.debug) {
             emit(.debug, message(), metadata(), file, function, line)
         }
     }
@@ -69,7 +69,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.info >= threshold {
+        if threshold.admits(.info) {
             emit(.info, message(), metadata(), file, function, line)
         }
     }
@@ -94,7 +94,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.notice >= threshold {
+        if threshold.admits(.notice) {
             emit(.notice, message(), metadata(), file, function, line)
         }
     }
@@ -119,7 +119,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.warning >= threshold {
+        if threshold.admits(.warning) {
             emit(.warning, message(), metadata(), file, function, line)
         }
     }
@@ -144,7 +144,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.error >= threshold {
+        if threshold.admits(.error) {
             emit(.error, message(), metadata(), file, function, line)
         }
     }
@@ -169,7 +169,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.critical >= threshold {
+        if threshold.admits(.critical) {
             emit(.critical, message(), metadata(), file, function, line)
         }
     }

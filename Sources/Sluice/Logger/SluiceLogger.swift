@@ -22,33 +22,33 @@ public struct SluiceLogger: Sendable {
     public let label: String
     /// Metadata every record from this logger carries (call-site metadata wins on a collision).
     public var metadata: LogMetadata
-    /// The level this logger was configured with (pipeline minimum, label override or ``level``
-    /// setter). Records below it are discarded at the call.
+    /// The level this logger logs at: the pipeline's level for its label (its minimum, a per-label
+    /// level or `LOG_LEVEL`, as they are now: ``LogPipeline/setLevel(_:for:)`` changes it for loggers
+    /// that already exist), or the level set here. Records below it are discarded at the call.
+    ///
+    /// Setting it gives this logger (this copy) a level of its own, which later changes to the
+    /// pipeline's levels do not touch; its children still follow the pipeline.
     public var level: LogLevel {
-        get { configuredLevel }
-        set {
-            configuredLevel = newValue
-            threshold = core.threshold(for: label, requested: newValue)
-        }
+        get { threshold.configured }
+        set { threshold = core.levels.fixedThreshold(newValue) }
     }
 
     @usableFromInline let core: PipelineStorage
-    /// The effective minimum: the configured level, raised to what at least one sink accepts.
-    @usableFromInline var threshold: LogLevel
-    private var configuredLevel: LogLevel
+    /// The effective minimum, shared with every logger that follows the same configuration: the
+    /// configured level, raised to what at least one sink accepts.
+    @usableFromInline var threshold: LevelThreshold
 
     package init(label: String, metadata: LogMetadata, core: PipelineStorage) {
         self.label = label
         self.metadata = metadata
         self.core = core
-        configuredLevel = core.levels.level(for: label)
-        threshold = core.threshold(for: label)
+        threshold = core.levels.threshold(for: label)
     }
 
     /// Whether a record at `level` would be logged.
     @inlinable
     public func isEnabled(_ level: LogLevel) -> Bool {
-        level >= threshold
+        threshold.admits(level)
     }
 
     /// A logger for a part of this one: label `"<label>.<name>"`, this logger's metadata merged with
@@ -85,9 +85,108 @@ public struct SluiceLogger: Sendable {
         function: String = #function,
         line: UInt = #line
     ) {
-        if level >= threshold {
+        if threshold.admits(level) {
             emit(level, message(), metadata(), file, function, line)
         }
+    }
+
+    /// Logs a record at `level` and says what happened to it: queued, below the level, or dropped
+    /// and why. For code that must know (an audit trail, a payment); the plain level methods cost
+    /// no more for its existence.
+    ///
+    /// ```swift
+    /// if case .dropped(let reason) = log.submit(.notice, "order \(id) paid") {
+    ///     fallbackJournal.append(id, reason: reason)
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - level: The severity.
+    ///   - message: The message; evaluated only if `level` is enabled.
+    ///   - metadata: Metadata for this record; evaluated only if `level` is enabled.
+    ///   - file: The source file; leave the default.
+    ///   - function: The function; leave the default.
+    ///   - line: The line; leave the default.
+    /// - Returns: ``LogSubmission/queued``, ``LogSubmission/belowLevel`` or
+    ///   ``LogSubmission/dropped(_:)`` with the reason it was counted under.
+    /// - Important: Like every log call it never awaits; under ``OverflowPolicy/block`` it may park
+    ///   the thread (under ``OverflowPolicy/block(timeout:)`` at most for the timeout).
+    @inlinable
+    public func submit(
+        _ level: LogLevel,
+        _ message: @autoclosure () -> String,
+        metadata: @autoclosure () -> LogMetadata = LogMetadata(),
+        file: String = #fileID,
+        function: String = #function,
+        line: UInt = #line
+    ) -> LogSubmission {
+        guard threshold.admits(level) else { return .belowLevel }
+        return emitReporting(level, message(), metadata(), file, function, line)
+    }
+
+    /// Logs a record at `level` from async code: where a full queue would park a thread under the
+    /// ``OverflowPolicy/block`` policies, this suspends the task until there is room, so the
+    /// thread (a cooperative-pool or event-loop thread) goes on with other work meanwhile.
+    ///
+    /// ```swift
+    /// await log.send(.info, "request handled", metadata: ["status": 200])
+    /// ```
+    ///
+    /// If the task is cancelled while it waits, the record is dropped and counted as
+    /// ``DropCounts/cancelled``; under ``OverflowPolicy/block(timeout:)`` a wait past the timeout is
+    /// counted as ``DropCounts/timedOut``. While it waits the record counts as in flight, so stats
+    /// balance throughout. Under the dropping policies it never waits and costs what the level
+    /// methods cost.
+    ///
+    /// - Parameters:
+    ///   - level: The severity.
+    ///   - message: The message; evaluated only if `level` is enabled.
+    ///   - metadata: Metadata for this record; evaluated only if `level` is enabled.
+    ///   - file: The source file; leave the default.
+    ///   - function: The function; leave the default.
+    ///   - line: The line; leave the default.
+    /// - Returns: What happened to the record.
+    @inlinable @discardableResult
+    public func send(
+        _ level: LogLevel,
+        _ message: @autoclosure () -> String,
+        metadata: @autoclosure () -> LogMetadata = LogMetadata(),
+        file: String = #fileID,
+        function: String = #function,
+        line: UInt = #line
+    ) async -> LogSubmission {
+        guard threshold.admits(level) else { return .belowLevel }
+        return await emitSuspending(level, message(), metadata(), file, function, line)
+    }
+
+    @usableFromInline
+    func emitReporting(
+        _ level: LogLevel,
+        _ message: String,
+        _ metadata: LogMetadata,
+        _ file: String,
+        _ function: String,
+        _ line: UInt
+    ) -> LogSubmission {
+        LogSubmission(
+            core.submit(
+                level: level, label: label, message: message, file: file, function: function, line: line,
+                callMetadata: metadata, loggerMetadata: self.metadata))
+    }
+
+    @usableFromInline
+    func emitSuspending(
+        _ level: LogLevel,
+        _ message: String,
+        _ metadata: LogMetadata,
+        _ file: String,
+        _ function: String,
+        _ line: UInt
+    ) async -> LogSubmission {
+        LogSubmission(
+            await core.submitSuspending(
+                level: level, label: label, message: message, file: file, function: function, line: line,
+                callMetadata: metadata, loggerMetadata: self.metadata))
     }
 
     /// Builds the record and queues it; only reached for enabled levels.

@@ -39,6 +39,13 @@ public struct InternalError: Error, Sendable, CustomStringConvertible {
         public static let retentionFailed = Kind(name: "retention failed")
         /// Shutdown reached its deadline before everything was written.
         public static let shutdownTimedOut = Kind(name: "shutdown timed out")
+        /// The pipeline could not start a thread of its own (`pthread_create` failed, say at a
+        /// process or container thread limit) and runs in ``ExecutionMode/synchronous`` mode
+        /// instead. Reported once, at creation.
+        public static let threadUnavailable = Kind(name: "thread unavailable")
+        /// A sink accepts records below anything the pipeline logs, so it never gets them (say
+        /// `FileSink(level: .debug)` in a pipeline at `.info`). Reported once, at creation.
+        public static let sinkLevelUnreachable = Kind(name: "sink level unreachable")
 
         public var description: String { name }
     }

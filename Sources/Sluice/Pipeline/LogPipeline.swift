@@ -40,8 +40,13 @@ import Darwin
 ///   shutdown are lost.
 public final class LogPipeline: Sendable {
     package let core: PipelineStorage
-    private let collector: Collector
+    /// The collector, except in synchronous mode.
+    private let collector: Collector?
+    /// Synchronous mode's collector: log calls write out on the calling thread.
+    private let direct: DirectDelivery?
     package let collectorExecutor: ThreadExecutor
+    /// Runs the pipeline's executors as tasks (cooperative and synchronous modes).
+    package let host: CooperativeHost?
     private let drivers: [SinkDriver]
     private let events: AsyncStream<CollectorEvent>.Continuation
     private let reportError: @Sendable (InternalError) -> Void
@@ -57,6 +62,15 @@ public final class LogPipeline: Sendable {
     /// The sinks' names, in order (made unique with a `#2` suffix where needed).
     public let sinkNames: [String]
 
+    /// Where the pipeline does its work: the mode it was created with, or
+    /// ``ExecutionMode/synchronous`` if it could not start a thread of its own.
+    public let mode: ExecutionMode
+
+    /// The levels the code configured (before `LOG_LEVEL`), for ``reloadLevels()``.
+    package let configuredLevels: LevelPolicy
+    /// The environment variable levels are read from, if any.
+    package let levelEnvironmentVariable: String?
+
     /// How long a shutdown that the pipeline starts by itself may take: on graceful shutdown of a
     /// `ServiceGroup` (trait `ServiceLifecycle`) and on a signal handled by
     /// ``drainOnSignals(_:afterShutdown:onHangup:)``.
@@ -66,29 +80,44 @@ public final class LogPipeline: Sendable {
     ///
     /// - Parameters:
     ///   - sinks: Where records go; at least one.
-    ///   - level: The minimum level; default `.info`. Overridden by the environment variable below.
+    ///   - level: The minimum level. By default (`nil`) the lowest level any sink was given
+    ///     explicitly (`FileSink(path:level: .debug)` makes the pipeline log debug records), or
+    ///     `.info` when no sink was given one. The environment variable below can replace it.
     ///   - labelLevels: Per-label levels, applying to a label and its children
     ///     (`["api.db": .debug]` covers `api.db` and `api.db.pool`).
     ///   - levelEnvironmentVariable: A variable read at start-up, `LOG_LEVEL` by default; `nil` to
     ///     ignore the environment. Its value is a level (`debug`) and/or `label=level` items separated
-    ///     by commas (`info,api.db=trace`); when set it wins over `level` and `labelLevels`, so
-    ///     operators can change verbosity without a rebuild.
+    ///     by commas (`info,api.db=trace`). When set it is the whole configuration: its `label=level`
+    ///     items replace `labelLevels` (labels it does not name fall back to the minimum), and its
+    ///     level, if it names one, replaces `level`.
     ///   - batching: Batch size and delay.
     ///   - queue: Queue capacity and overflow policy.
     ///   - delivery: Sink inbox size and stall timeout.
+    ///   - mode: Where the pipeline's work runs; default ``ExecutionMode/dedicatedThreads``. If a
+    ///     thread cannot be started, the pipeline runs as ``ExecutionMode/synchronous`` instead and
+    ///     reports it once to `onInternalError`.
+    ///   - flushLevel: A record at or above this level makes every sink write out and flush
+    ///     (`fdatasync` where its durability policy says so) right away, without the caller waiting;
+    ///     default `nil` (off). spdlog calls this `flush_on`.
+    ///   - drainAtExit: Whether a process that returns from `main` or calls `exit()` without
+    ///     ``shutdown(timeout:)`` still has the queued records written (within `shutdownTimeout`),
+    ///     from an `atexit` handler; default `true`.
     ///   - shutdownTimeout: How long a shutdown the pipeline starts by itself may take (on a
-    ///     service group's graceful shutdown or a handled signal); default 5 seconds.
+    ///     service group's graceful shutdown, a handled signal, or at exit); default 5 seconds.
     ///   - onInternalError: Where sink failures are reported; default standard error, rate-limited.
     /// - Throws: ``SluiceError`` (``SluiceError/Code/invalidConfiguration`` or
     ///   ``SluiceError/Code/invalidLogLevel``) with a message saying what to change.
     public init(
         sinks: [any LogSink],
-        level: LogLevel = .info,
+        level: LogLevel? = nil,
         labelLevels: [String: LogLevel] = [:],
         levelEnvironmentVariable: String? = "LOG_LEVEL",
         batching: BatchingOptions = BatchingOptions(),
         queue: QueueOptions = QueueOptions(),
         delivery: DeliveryOptions = DeliveryOptions(),
+        mode: ExecutionMode = .dedicatedThreads,
+        flushLevel: LogLevel? = nil,
+        drainAtExit: Bool = true,
         shutdownTimeout: Duration = .seconds(5),
         onInternalError: InternalErrorHandler = .standardError
     ) throws(SluiceError) {
@@ -99,23 +128,67 @@ public final class LogPipeline: Sendable {
                 "shutdownTimeout is \(shutdownTimeout); it must not be negative (5 seconds is a good default)")
         }
         self.shutdownTimeout = shutdownTimeout
-        var levels = LevelPolicy(minimum: level, overrides: labelLevels)
+        let configuredLevels = LevelPolicy(minimum: level ?? Self.defaultLevel(for: sinks), overrides: labelLevels)
+        var levels = configuredLevels
         if let variable = levelEnvironmentVariable, let raw = getenv(variable) {
             try levels.apply(specification: String(cString: raw), source: "environment variable \(variable)")
         }
+        self.configuredLevels = configuredLevels
+        self.levelEnvironmentVariable = levelEnvironmentVariable
 
         let names = Self.uniqueNames(sinks.map(\.name))
         sinkNames = names
         let (stream, continuation) = AsyncStream<CollectorEvent>.makeStream()
         events = continuation
         reportError = onInternalError.handle
+
+        // Where the work runs. Dedicated threads start now, so a thread limit shows here.
+        let collectorExecutor = ThreadExecutor(name: "sluice-collector")
+        let sinkExecutors = sinks.enumerated().map { SinkDriver.executor(for: $1, index: $0) }
+        let backgroundExecutors = sinks.flatMap { ($0 as? any SinkExecutorOwning)?.backgroundExecutors ?? [] }
+        var effectiveMode = mode
+        var fallback: InternalError?
+        if case .dedicatedThreads = mode.kind {
+            for executor in [collectorExecutor] + sinkExecutors + backgroundExecutors {
+                let rc = executor.startThread()
+                guard rc != 0 else { continue }
+                effectiveMode = .synchronous
+                fallback = InternalError(
+                    kind: .threadUnavailable, sinkName: nil,
+                    message:
+                        "could not start thread '\(executor.name)' (pthread_create: \(SluiceError.describe(errno: rc))); running in synchronous mode instead: log calls write their records on the calling thread"
+                )
+                for started in [collectorExecutor] + sinkExecutors + backgroundExecutors {
+                    started.stop()
+                }
+                break
+            }
+        }
+        self.mode = effectiveMode
+        let host: CooperativeHost? =
+            switch effectiveMode.kind {
+            case .dedicatedThreads: nil
+            case .synchronous: CooperativeHost(target: .global, isSynchronous: true)
+            case .cooperative(let target): CooperativeHost(target: target)
+            }
+        self.host = host
+        if let host {
+            for executor in [collectorExecutor] + sinkExecutors + backgroundExecutors {
+                executor.runOn(host)
+            }
+        }
+        self.collectorExecutor = collectorExecutor
+
         let core = PipelineStorage(
             queue: queue,
             batchSize: batching.maxRecords,
             levels: levels,
             sinks: zip(names, sinks).map { ($0, $1.level) },
             stallTimeout: delivery.stallTimeout,
-            events: continuation
+            events: continuation,
+            flushLevel: flushLevel,
+            synchronous: effectiveMode.isSynchronous,
+            timers: collectorExecutor
         )
         self.core = core
         let drivers = sinks.enumerated().map { index, sink in
@@ -125,25 +198,77 @@ public final class LogPipeline: Sendable {
                 sink: sink,
                 inboxCapacity: delivery.inboxCapacity,
                 core: core,
+                executor: sinkExecutors[index],
                 reportError: onInternalError.handle
             )
         }
         self.drivers = drivers
-        collectorExecutor = ThreadExecutor(name: "sluice-collector")
-        collector = Collector(
-            executor: collectorExecutor,
-            core: core,
-            drivers: drivers,
-            batching: batching,
-            stallTimeout: delivery.stallTimeout,
-            ticks: continuation,
-            reportError: onInternalError.handle
-        )
-        for driver in drivers {
+        if let host {
+            // A thread waiting for room helps the pipeline along instead of only waiting.
+            host.onWork { [core] in
+                core.lock.withLock { core.roomAvailable.broadcast() }
+            }
+        }
+        if effectiveMode.isSynchronous {
+            let direct = DirectDelivery(
+                core: core, drivers: drivers, batchSize: batching.maxRecords, stallTimeout: delivery.stallTimeout,
+                reportError: onInternalError.handle)
+            core.directDelivery = direct
+            self.direct = direct
+            collector = nil
+            // Nobody reads the collector's events in this mode.
+            continuation.finish()
+        } else {
+            direct = nil
+            collector = Collector(
+                executor: collectorExecutor,
+                core: core,
+                drivers: drivers,
+                batching: batching,
+                stallTimeout: delivery.stallTimeout,
+                ticks: continuation,
+                reportError: onInternalError.handle
+            )
+        }
+        for driver in drivers where direct == nil || driver.direct == nil {
             driver.start()
         }
-        Task(name: "sluice collector", executorPreference: collectorExecutor) { [collector] in
-            await collector.run(stream)
+        if let collector {
+            Task(name: "sluice collector", executorPreference: collectorExecutor) {
+                await collector.run(stream)
+            }
+        }
+        if let fallback {
+            onInternalError.handle(fallback)
+        }
+        reportUnreachableSinkLevels(levels: levels)
+        if drainAtExit {
+            ExitDrain.register(self)
+        }
+    }
+
+    /// The pipeline's level when none is given: the lowest level a sink was given explicitly, or
+    /// `.info`.
+    private static func defaultLevel(for sinks: [any LogSink]) -> LogLevel {
+        sinks.filter { !(($0 as? any LevelFollowingSink)?.followsPipelineLevel ?? false) }.map(\.level).min()
+            ?? .info
+    }
+
+    /// Reports, once, sinks that accept records below anything the pipeline logs: they would never
+    /// get those records, which the configuration probably did not mean.
+    private func reportUnreachableSinkLevels(levels: LevelPolicy) {
+        let lowest = levels.lowestLevel
+        for (index, driver) in drivers.enumerated() {
+            let sink = driver.sink
+            guard sink.level < lowest, !((sink as? any LevelFollowingSink)?.followsPipelineLevel ?? false) else {
+                continue
+            }
+            reportError(
+                InternalError(
+                    kind: .sinkLevelUnreachable, sinkName: sinkNames[index],
+                    message:
+                        "it accepts \(sink.level) records, but the pipeline logs nothing below \(lowest), so it gets none of them; pass level: .\(sink.level) to the pipeline (or set LOG_LEVEL=\(sink.level)), or give the sink level .\(lowest)"
+                ))
         }
     }
 
@@ -187,6 +312,11 @@ public final class LogPipeline: Sendable {
         guard delivery.stallTimeout > .zero else {
             throw fail(
                 "delivery stallTimeout is \(delivery.stallTimeout); it must be positive (5 seconds is a good default)")
+        }
+        if let timeout = queue.overflow.waitTimeout, timeout <= .zero {
+            throw fail(
+                "the overflow policy block(timeout: \(timeout)) needs a positive timeout (100 ms is a common choice); use .block to wait without one"
+            )
         }
     }
 
@@ -277,18 +407,13 @@ public final class LogPipeline: Sendable {
     /// Sends a flush or reopen barrier through the collector and every sink's inbox, and waits for
     /// it (or the deadline).
     private func passBarrier(reopen: Bool, deadline: ContinuousClock.Instant?) async -> FlushResult {
-        let barrier = FlushBarrier(sinkNames: sinkNames)
-        let key = ObjectIdentifier(barrier)
-        let registered = barriers.withLock { registry in
-            guard !registry.closed else { return false }
-            registry.active[key] = barrier
-            return true
+        let barrier: FlushBarrier
+        switch startBarrier(reopen: reopen) {
+        case .finished(let result):
+            return result
+        case .started(let started):
+            barrier = started
         }
-        guard registered else {
-            return shutdownReport.value?.timedOut == true
-                ? .timedOut(pendingSinks: shutdownReport.value?.unfinishedSinks ?? []) : .completed
-        }
-        events.yield(reopen ? .reopen(barrier) : .flush(barrier))
         let timer = deadline.map { deadline in
             collectorExecutor.schedule(at: deadline) {
                 barrier.promise.fulfill(.timedOut(pendingSinks: barrier.pendingSinkNames))
@@ -298,11 +423,131 @@ public final class LogPipeline: Sendable {
         if let timer {
             collectorExecutor.cancel(timer)
         }
-        barriers.withLock { _ = $0.active.removeValue(forKey: key) }
+        return endBarrier(barrier, result: result, reopen: reopen)
+    }
+
+    private enum BarrierStart {
+        case started(FlushBarrier)
+        /// After shutdown: nothing to flush.
+        case finished(FlushResult)
+    }
+
+    /// Registers a barrier and sends it on its way: through the collector, or (synchronous mode)
+    /// through the sinks on this thread.
+    private func startBarrier(reopen: Bool) -> BarrierStart {
+        let barrier = FlushBarrier(sinkNames: sinkNames)
+        let key = ObjectIdentifier(barrier)
+        let registered = barriers.withLock { registry in
+            guard !registry.closed else { return false }
+            registry.active[key] = barrier
+            return true
+        }
+        guard registered else {
+            return .finished(
+                shutdownReport.value?.timedOut == true
+                    ? .timedOut(pendingSinks: shutdownReport.value?.unfinishedSinks ?? []) : .completed)
+        }
+        if let direct {
+            direct.pass(barrier, reopen: reopen)
+        } else {
+            events.yield(reopen ? .reopen(barrier) : .flush(barrier))
+        }
+        return .started(barrier)
+    }
+
+    private func endBarrier(_ barrier: FlushBarrier, result: FlushResult, reopen: Bool) -> FlushResult {
+        barriers.withLock { _ = $0.active.removeValue(forKey: ObjectIdentifier(barrier)) }
         if result == .completed && !reopen {
             core.flushCompleted()
         }
         return result
+    }
+
+    // MARK: Blocking
+
+    /// ``flush(timeout:)`` for code that cannot `await`: an `atexit` handler, a signal-driven path,
+    /// a C callback. Blocks the calling thread until every record logged before the call was
+    /// written and flushed by every sink, or `timeout` passes.
+    ///
+    /// ```swift
+    /// atexit { _ = sharedPipeline.flushBlocking(timeout: .seconds(2)) }
+    /// ```
+    ///
+    /// - Important: It never deadlocks on Sluice's own threads: called from one (a sink, an
+    ///   internal-error handler, an `afterShutdown` action) it cannot wait for the pipeline without
+    ///   waiting for itself, so it starts the flush and returns ``FlushResult/timedOut(pendingSinks:)``
+    ///   at once, naming every sink. In cooperative mode the waiting thread runs the pipeline's
+    ///   pending work meanwhile, so a caller on Swift's cooperative pool cannot starve it.
+    /// - Parameter timeout: The longest to block.
+    /// - Returns: How the flush ended.
+    @discardableResult
+    public func flushBlocking(timeout: Duration) -> FlushResult {
+        let deadline = MonotonicTime.nanoseconds(at: ContinuousClock.now.advanced(by: timeout))
+        let barrier: FlushBarrier
+        switch startBarrier(reopen: false) {
+        case .finished(let result):
+            return result
+        case .started(let started):
+            barrier = started
+        }
+        guard !PipelineThread.isCurrent else {
+            // The barrier goes on by itself; this thread must not wait for it.
+            barriers.withLock { _ = $0.active.removeValue(forKey: ObjectIdentifier(barrier)) }
+            return .timedOut(pendingSinks: sinkNames)
+        }
+        let result =
+            waitBlocking(for: barrier.promise, untilMonotonicNanoseconds: deadline)
+            ?? .timedOut(pendingSinks: barrier.pendingSinkNames)
+        return endBarrier(barrier, result: result, reopen: false)
+    }
+
+    /// ``shutdown(timeout:)`` for code that cannot `await` (the exit drain uses it). On one of
+    /// Sluice's own threads it starts the shutdown and returns at once: the finished report if
+    /// there is one, else a report that says the deadline passed.
+    ///
+    /// - Parameter timeout: The longest the whole shutdown may take.
+    /// - Returns: What was written and dropped, and whether the deadline passed.
+    @discardableResult
+    public func shutdownBlocking(timeout: Duration) -> ShutdownReport {
+        let started = ContinuousClock.now
+        beginShutdown(timeout: timeout)
+        let unfinished = ShutdownReport(
+            timedOut: true, unfinishedSinks: sinkNames, duration: started.duration(to: .now), stats: stats)
+        guard !PipelineThread.isCurrent else {
+            return shutdownReport.value ?? unfinished
+        }
+        // The shutdown keeps its own deadline; a little more lets its report arrive.
+        let deadline = MonotonicTime.nanoseconds(at: started.advanced(by: timeout + .milliseconds(500)))
+        return waitBlocking(for: shutdownReport, untilMonotonicNanoseconds: deadline) ?? unfinished
+    }
+
+    /// Blocks until `promise` has a value or the deadline passes. Where the pipeline runs as tasks,
+    /// the waiting thread runs the pipeline's pending work meanwhile, so that it cannot starve it.
+    private func waitBlocking<Value: Sendable>(
+        for promise: Promise<Value>,
+        untilMonotonicNanoseconds deadline: UInt64
+    ) -> Value? {
+        guard let host else {
+            return promise.wait(untilMonotonicNanoseconds: deadline)
+        }
+        var mark = host.beginHelping()
+        defer { host.endHelping() }
+        while true {
+            if let value = promise.value {
+                return value
+            }
+            let now = MonotonicTime.nanoseconds()
+            guard now < deadline else { return nil }
+            if host.helpOnce() || host.workArrived(since: mark) {
+                mark = host.beginHelping()
+                host.endHelping()
+                continue
+            }
+            // Nothing to run here: the work is on another thread or waits for a timer.
+            if let value = promise.wait(untilMonotonicNanoseconds: min(deadline, now + 2_000_000)) {
+                return value
+            }
+        }
     }
 
     // MARK: Shutdown
@@ -335,6 +580,13 @@ public final class LogPipeline: Sendable {
             let deadline = ContinuousClock.now.advanced(by: timeout)
             // Intake stops now, not when the shutdown task gets to run.
             core.beginDraining()
+            if let direct, drivers.allSatisfy({ $0.direct != nil }) {
+                // Synchronous mode with sinks written here: the whole shutdown runs on this thread.
+                let started = ContinuousClock.now
+                direct.drainForShutdown()
+                finishShutdown(started: started, timedOut: false)
+                return
+            }
             Task(name: "sluice shutdown", executorPreference: collectorExecutor) {
                 await self.runShutdown(deadline: deadline)
             }
@@ -343,11 +595,21 @@ public final class LogPipeline: Sendable {
 
     private func runShutdown(deadline: ContinuousClock.Instant) async {
         let started = ContinuousClock.now
-        events.yield(.shutdown(deadline: deadline))
+        let drained: Promise<Void>
+        if let collector {
+            drained = collector.finished
+            events.yield(.shutdown(deadline: deadline))
+        } else if let direct {
+            drained = direct.finished
+            // Blocking work, apart from this task so that the deadline below can still win.
+            Task.detached(name: "sluice shutdown drain") { direct.drainForShutdown() }
+        } else {
+            preconditionFailure("internal inconsistency: a pipeline with neither a collector nor direct delivery")
+        }
 
         let timedOut = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { [collector, drivers] in
-                guard await collector.finished.waitUnlessCancelled() != nil else { return true }
+            group.addTask { [drivers] in
+                guard await drained.waitUnlessCancelled() != nil else { return true }
                 for driver in drivers where await driver.finished.waitUnlessCancelled() == nil {
                     return true
                 }
@@ -361,7 +623,11 @@ public final class LogPipeline: Sendable {
             group.cancelAll()
             return first
         }
+        finishShutdown(started: started, timedOut: timedOut)
+    }
 
+    /// Settles what the deadline left pending, stops the pipeline and hands out the report.
+    private func finishShutdown(started: ContinuousClock.Instant, timedOut: Bool) {
         var unfinished: [String] = []
         if timedOut {
             core.closeIntake()

@@ -102,6 +102,7 @@ extension PipelineStorage {
         if wake {
             roomAvailable.broadcast()
         }
+        roomWaiters.wakeAll()
         return batch
     }
 
@@ -118,6 +119,7 @@ extension PipelineStorage {
                 state = .draining
             }
         }
+        roomWaiters.wakeAll()
     }
 
     /// Refuses everything from now on, discards what is still queued in the stripes (counted as
@@ -126,10 +128,16 @@ extension PipelineStorage {
     package func closeIntake() {
         var left: [UInt16] = []
         withEverythingLocked {
-            queue.intake = .closed
+            // Never back from `stopped`: a collector finishing late must not turn calls made after
+            // the shutdown into losses.
+            if queue.intake != .stopped {
+                queue.intake = .closed
+            }
             for index in 0..<stripes.count {
                 let stripe = stripes[index]
-                stripe.pointee.intake = .closed
+                if stripe.pointee.intake != .stopped {
+                    stripe.pointee.intake = .closed
+                }
                 let discarded =
                     stripe.pointee.unprotected.removeAll(leaving: &left)
                     + stripe.pointee.protected.removeAll(leaving: &left)
@@ -142,6 +150,7 @@ extension PipelineStorage {
         chunks.leftChain(left)
         chunks.close()
         roomAvailable.broadcast()
+        roomWaiters.wakeAll()
     }
 
     /// After ``closeIntake()``: releases the memory of records the collector still had staged.
@@ -151,9 +160,9 @@ extension PipelineStorage {
         chunks.release(runs)
     }
 
-    /// Whether intake is closed (the shutdown deadline passed).
+    /// Whether intake is closed (the shutdown deadline passed, or the drain finished).
     package var isClosed: Bool {
-        lock.withLock { queue.intake == .closed }
+        lock.withLock { queue.intake == .closed || queue.intake == .stopped }
     }
 
     /// Settles everything still in flight as dropped for shutdown (the deadline passed).
@@ -162,8 +171,17 @@ extension PipelineStorage {
         lock.withLock { ledger.settleAllPending(now: now) }
     }
 
+    /// The shutdown completed: calls from now on are counted as ``DropCounts/afterShutdown``.
     package func markStopped() {
-        lock.withLock { state = .stopped }
+        withEverythingLocked {
+            state = .stopped
+            queue.intake = .stopped
+            for index in 0..<stripes.count {
+                stripes[index].pointee.intake = .stopped
+            }
+        }
+        roomAvailable.broadcast()
+        roomWaiters.wakeAll()
     }
 
     package var pipelineState: PipelineState {

@@ -1,10 +1,35 @@
 /// The log call: encode the record straight into the caller's stripe.
 extension PipelineStorage {
-    /// How a call that left its stripe's lock ended, applied when it takes the lock again.
-    private enum Outcome {
-        case stored(QueueSignal?)
-        case droppedForOverflow
-        case droppedForShutdown
+    /// What became of one call's record.
+    package enum SubmitOutcome: Sendable, Equatable {
+        /// Stored in the queue: it will be written or counted.
+        case queued
+        /// Dropped, and counted for this reason.
+        case dropped(DropReason)
+        /// An awaitable call found no room (or memory) and may not park its thread: it is still
+        /// counted in transit; wait for ``roomWaiters`` and call ``complete(_:canPark:)`` again.
+        case mustWait
+    }
+
+    /// A call that left its stripe's lock without storing its record: what it needs to try again.
+    package struct PendingCall: Sendable {
+        let level: LogLevel
+        let label: String
+        let message: String
+        let file: String
+        let function: String
+        let line: UInt
+        let call: LogMetadata
+        let logger: LogMetadata
+        let context: LogMetadata
+        let timestamp: Int64
+        let stripe: Int
+        /// Whether the call holds a unit of room (it found room but no memory).
+        var holdsRoom: Bool
+        /// Whether the call waited for room already: a waiting call still gets in while draining.
+        var waited = false
+        /// When a `block(timeout:)` wait ends (monotonic nanoseconds), from the first wait on.
+        var deadline: UInt64?
     }
 
     /// Queues a record (the hot path of every enabled log call).
@@ -12,7 +37,9 @@ extension PipelineStorage {
     /// Takes the caller's stripe lock, uses one unit of the stripe's room, encodes the record into
     /// the stripe's open chunk and unlocks; the queue's own lock is taken only when the stripe has no
     /// room left (once per few dozen records) or the queue is full. Never awaits, never does I/O;
-    /// under `block` it parks the calling thread until the collector makes room.
+    /// under the `block` policies it parks the calling thread until the collector makes room (or
+    /// the timeout passes).
+    @discardableResult
     package func submit(
         level: LogLevel,
         label: String,
@@ -22,7 +49,7 @@ extension PipelineStorage {
         line: UInt,
         callMetadata: LogMetadata,
         loggerMetadata: LogMetadata
-    ) {
+    ) -> SubmitOutcome {
         let timestamp = LogTimestamp.now().nanosecondsSinceEpoch
         let context = LogContext.forRecord
         let index = stripes.current
@@ -30,10 +57,11 @@ extension PipelineStorage {
         stripes.lock(index)
         stripe.pointee.logged += 1
         guard stripe.pointee.intake == .open else {
-            stripe.pointee.droppedShutdown += 1
+            let reason = refuse(stripe)
             stripes.unlock(index)
-            return
+            return .dropped(reason)
         }
+        var holdsRoom = false
         if stripe.pointee.credits > 0 {
             stripe.pointee.credits -= 1
             if case .stored(let signal) = store(
@@ -42,66 +70,124 @@ extension PipelineStorage {
             {
                 stripes.unlock(index)
                 send(signal)
-                return
+                if level.rawValue >= flushLevel {
+                    requestFlush(level: level)
+                }
+                return .queued
             }
             // No chunk to write into: keep the unit of room and go the slow way.
-            stripe.pointee.inTransit += 1
-            stripes.unlock(index)
-            waitForMemory(
-                stripe: index, timestamp: timestamp, level: level, label: label, message: message, file: file,
-                function: function, line: line, call: callMetadata, logger: loggerMetadata, context: context)
-            return
+            holdsRoom = true
         }
         stripe.pointee.inTransit += 1
         stripes.unlock(index)
+        var pending = PendingCall(
+            level: level, label: label, message: message, file: file, function: function, line: line,
+            call: callMetadata, logger: loggerMetadata, context: context, timestamp: timestamp, stripe: index,
+            holdsRoom: holdsRoom)
+        return complete(&pending, canPark: true)
+    }
 
-        switch makeRoom(level: level) {
-        case .droppedForOverflow:
-            finish(.droppedForOverflow, stripe: index)
-        case .droppedForShutdown:
-            finish(.droppedForShutdown, stripe: index)
-        case .granted(let extra):
-            stripes.lock(index)
-            stripe.pointee.credits += extra
-            guard stripe.pointee.intake != .closed else {
-                stripe.pointee.inTransit -= 1
-                stripe.pointee.droppedShutdown += 1
-                stripes.unlock(index)
-                return
-            }
-            let stored = store(
-                stripe, grant: nil, timestamp: timestamp, level: level, label: label, message: message, file: file,
-                function: function, line: line, call: callMetadata, logger: loggerMetadata, context: context)
-            if case .stored(let signal) = stored {
-                stripe.pointee.inTransit -= 1
-                stripes.unlock(index)
-                send(signal)
-                return
-            }
-            stripes.unlock(index)
-            waitForMemory(
-                stripe: index, timestamp: timestamp, level: level, label: label, message: message, file: file,
-                function: function, line: line, call: callMetadata, logger: loggerMetadata, context: context)
+    /// A record at or above ``flushLevel`` was stored. In ``ExecutionMode/synchronous`` mode (where
+    /// the flush level is `trace`) the caller writes it out now; otherwise the collector is asked,
+    /// once until it starts, to write out and flush every sink.
+    @inline(never)
+    package func requestFlush(level: LogLevel) {
+        if let direct = directDelivery {
+            direct.deliver(flush: level.rawValue >= flushOnLevel)
+            return
+        }
+        if !flushRequested.load(ordering: .relaxed)
+            && flushRequested.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent)
+                .exchanged
+        {
+            events.yield(.flushOnLevel)
         }
     }
 
-    /// Counts a call that left its stripe's lock as dropped, `returningRoom` it held.
-    private func finish(_ outcome: Outcome, stripe index: Int, returningRoom: Bool = false) {
-        let stripe = stripes[index]
-        stripes.lock(index)
+    /// What storing a record into a stripe came to.
+    private enum StoreResult {
+        case stored(QueueSignal?)
+        case noMemory
+    }
+
+    /// Counts a call refused at the door (intake not open). The caller holds the stripe's lock.
+    @inline(never)
+    package func refuse(_ stripe: UnsafeMutablePointer<RecordStripe>) -> DropReason {
+        if stripe.pointee.intake == .stopped {
+            // Not a loss: there is nothing left to write it with. Out of `logged` and of the total.
+            stripe.pointee.logged -= 1
+            stripe.pointee.afterShutdown += 1
+            return .afterShutdown
+        }
+        stripe.pointee.droppedShutdown += 1
+        return .shutdown
+    }
+
+    /// Carries a call that found no room or no memory in its stripe to its end: room from the pool
+    /// or other stripes, the overflow policy, then memory. With `canPark` it parks the thread when
+    /// the policy says wait; otherwise it returns ``SubmitOutcome/mustWait``, still in transit.
+    package func complete(_ pending: inout PendingCall, canPark: Bool) -> SubmitOutcome {
+        let stripe = stripes[pending.stripe]
+        var extra = 0
+        if !pending.holdsRoom {
+            switch makeRoom(for: &pending, canPark: canPark) {
+            case .granted(let granted):
+                pending.holdsRoom = true
+                extra = granted
+            case .mustWait:
+                return .mustWait
+            case .dropped(let reason):
+                finish(pending, reason)
+                return .dropped(reason)
+            }
+        }
+        stripes.lock(pending.stripe)
+        stripe.pointee.credits += extra
+        guard stripe.pointee.intake.admitsWaitingCalls else {
+            stripe.pointee.inTransit -= 1
+            stripe.pointee.droppedShutdown += 1
+            stripes.unlock(pending.stripe)
+            return .dropped(.shutdown)
+        }
+        if case .stored(let signal) = store(
+            stripe, grant: nil, timestamp: pending.timestamp, level: pending.level, label: pending.label,
+            message: pending.message, file: pending.file, function: pending.function, line: pending.line,
+            call: pending.call, logger: pending.logger, context: pending.context)
+        {
+            stripe.pointee.inTransit -= 1
+            stripes.unlock(pending.stripe)
+            send(signal)
+            if pending.level.rawValue >= flushLevel {
+                requestFlush(level: pending.level)
+            }
+            return .queued
+        }
+        stripes.unlock(pending.stripe)
+        return storeWaitingForMemory(&pending, canPark: canPark)
+    }
+
+    /// Counts a call that left its stripe's lock as dropped, giving back the room it held.
+    package func finish(_ pending: PendingCall, _ reason: DropReason) {
+        let stripe = stripes[pending.stripe]
+        stripes.lock(pending.stripe)
         stripe.pointee.inTransit -= 1
-        if returningRoom {
+        if pending.holdsRoom {
             stripe.pointee.credits += 1
         }
-        switch outcome {
-        case .stored:
-            preconditionFailure("internal inconsistency: a stored record is counted where it is stored")
-        case .droppedForOverflow:
+        switch reason.kind {
+        case .overflow:
             stripe.pointee.droppedOverflow += 1
-        case .droppedForShutdown:
+        case .timedOut:
+            stripe.pointee.droppedTimedOut += 1
+        case .cancelled:
+            stripe.pointee.droppedCancelled += 1
+        case .shutdown:
             stripe.pointee.droppedShutdown += 1
+        case .afterShutdown:
+            stripe.pointee.logged -= 1
+            stripe.pointee.afterShutdown += 1
         }
-        stripes.unlock(index)
+        stripes.unlock(pending.stripe)
     }
 
     @inline(__always)
@@ -124,7 +210,7 @@ extension PipelineStorage {
 
     /// Writes the record into the right chain of `stripe`, opening a chunk if needed (`grant`, or
     /// one from the store without waiting). The caller holds the stripe's lock and a unit of room.
-    /// Returns `.droppedForOverflow` only when no memory was available (the unit is still held).
+    /// Returns `.noMemory` when no memory was available (the unit of room is still held).
     @inline(__always)
     private func store(
         _ stripe: UnsafeMutablePointer<RecordStripe>,
@@ -139,7 +225,7 @@ extension PipelineStorage {
         call: LogMetadata,
         logger: LogMetadata,
         context: LogMetadata
-    ) -> Outcome {
+    ) -> StoreResult {
         let source = stripe.pointee.sources.id(file: file, function: function, line: line, table: sources)
         let inlineSource = source == RecordLayout.inlineSource
         let isProtected = queueIsProtected(level)
@@ -170,7 +256,7 @@ extension PipelineStorage {
             label: label, message: message, inlineSource: inlineSource, file: file, function: function, call: call,
             logger: logger, context: context)
         guard size <= RecordLayout.maximumRecordSize else {
-            return .droppedForOverflow
+            return .noMemory
         }
         var reservation =
             grant != nil
@@ -181,7 +267,7 @@ extension PipelineStorage {
                 chunks.leftChain(CollectionOfOne(left))
             }
             guard let chunk = grant ?? chunks.take(atLeast: size), chunk.capacity >= size else {
-                return .droppedForOverflow
+                return .noMemory
             }
             _ = isProtected ? stripe.pointee.protected.open(chunk) : stripe.pointee.unprotected.open(chunk)
             reservation =
@@ -190,7 +276,7 @@ extension PipelineStorage {
                 preconditionFailure("internal inconsistency: a \(size)-byte record does not fit a fresh chunk")
             }
         }
-        guard let (pointer, previous, chunk) = reservation else { return .droppedForOverflow }
+        guard let (pointer, previous, chunk) = reservation else { return .noMemory }
         let order = stripe.pointee.nextOrder
         stripe.pointee.nextOrder = order &+ 1
         let header = RecordEncoder.Header(
@@ -212,31 +298,32 @@ extension PipelineStorage {
 
     @inline(__always)
     private func queueIsProtected(_ level: LogLevel) -> Bool {
-        !blockWhenFull && level >= protectedLevel
+        !waitsWhenFull && level >= protectedLevel
     }
 
     // MARK: Slow paths
 
     private enum Room {
         case granted(extra: Int)
-        case droppedForOverflow
-        case droppedForShutdown
+        case mustWait
+        case dropped(DropReason)
     }
 
     /// Finds room for one record when the caller's stripe has none: from the pool, from other
     /// stripes' unused room, or by the overflow policy (waiting, evicting or dropping).
-    private func makeRoom(level: LogLevel) -> Room {
+    private func makeRoom(for pending: inout PendingCall, canPark: Bool) -> Room {
         lock.lock()
         defer { lock.unlock() }
-        var waited = false
         while true {
             switch queue.intake {
             case .open:
                 break
-            case .draining where waited:
+            case .draining where pending.waited:
                 break
             case .draining, .closed:
-                return .droppedForShutdown
+                return .dropped(.shutdown)
+            case .stopped:
+                return .dropped(pending.waited ? .shutdown : .afterShutdown)
             }
             if let extra = queue.takeRoom() {
                 return .granted(extra: extra)
@@ -250,21 +337,42 @@ extension PipelineStorage {
                 queue.pressureSignalled = true
                 events.yield(.pressure)
             }
-            let canWait = blockWhenFull && !PipelineThread.isCurrent
-            switch queue.overflowAction(level: level, canWait: canWait) {
+            let canWait = waitsWhenFull && !PipelineThread.isCurrent
+            switch queue.overflowAction(level: pending.level, canWait: canWait) {
             case .wait:
-                queue.waiting += 1
-                roomAvailable.wait(lock)
-                queue.waiting -= 1
-                waited = true
+                guard canPark else { return .mustWait }
+                if let deadline = startDeadline(&pending) {
+                    guard MonotonicTime.nanoseconds() < deadline else { return .dropped(.timedOut) }
+                    queue.waiting += 1
+                    roomAvailable.wait(lock, untilMonotonicNanoseconds: deadline)
+                    queue.waiting -= 1
+                } else {
+                    queue.waiting += 1
+                    roomAvailable.wait(lock)
+                    queue.waiting -= 1
+                }
+                pending.waited = true
             case .drop:
-                return .droppedForOverflow
+                return .dropped(.overflow)
             case .evictOldest(let protectedToo):
-                return evictOldest(protectedToo: protectedToo) ? .granted(extra: 0) : .droppedForOverflow
+                return evictOldest(protectedToo: protectedToo) ? .granted(extra: 0) : .dropped(.overflow)
             case .evictNewestUnprotected:
-                return evictNewestUnprotected() ? .granted(extra: 0) : .droppedForOverflow
+                return evictNewestUnprotected() ? .granted(extra: 0) : .dropped(.overflow)
             }
         }
+    }
+
+    /// For `block(timeout:)`: the end of the call's wait, fixed when it first has to wait.
+    package func startDeadline(_ pending: inout PendingCall) -> UInt64? {
+        guard let waitTimeout else { return nil }
+        if let deadline = pending.deadline {
+            return deadline
+        }
+        let (seconds, attoseconds) = waitTimeout.components
+        let nanoseconds = UInt64(clamping: seconds) &* 1_000_000_000 &+ UInt64(clamping: attoseconds / 1_000_000_000)
+        let deadline = MonotonicTime.nanoseconds() &+ nanoseconds
+        pending.deadline = deadline
+        return deadline
     }
 
     /// Moves room the stripes hold but have not used back to the pool. The caller holds `lock`.
@@ -341,51 +449,49 @@ extension PipelineStorage {
         return true
     }
 
-    /// The record has room but no memory: under `block` wait for a chunk, otherwise drop it. The
-    /// caller holds no lock and is counted in transit with one unit of room.
-    private func waitForMemory(
-        stripe index: Int,
-        timestamp: Int64,
-        level: LogLevel,
-        label: String,
-        message: String,
-        file: String,
-        function: String,
-        line: UInt,
-        call: LogMetadata,
-        logger: LogMetadata,
-        context: LogMetadata
-    ) {
+    /// The call has room but no memory: under the `block` policies wait for a chunk (parking, or
+    /// returning `.mustWait` when it may not park), otherwise drop it. The caller holds no lock and
+    /// is counted in transit with one unit of room.
+    private func storeWaitingForMemory(_ pending: inout PendingCall, canPark: Bool) -> SubmitOutcome {
         events.yield(.pressure)
-        guard blockWhenFull && !PipelineThread.isCurrent else {
-            finish(.droppedForOverflow, stripe: index, returningRoom: true)
-            return
-        }
-        let stripe = stripes[index]
         let size = RecordEncoder.size(
-            label: label, message: message, inlineSource: true, file: file, function: function, call: call,
-            logger: logger, context: context)
-        guard let grant = chunks.take(atLeast: size, waiting: true) else {
-            // Closed for shutdown, or a record that can never fit.
-            finish(chunks.isClosed ? .droppedForShutdown : .droppedForOverflow, stripe: index, returningRoom: true)
-            return
+            label: pending.label, message: pending.message, inlineSource: true, file: pending.file,
+            function: pending.function, call: pending.call, logger: pending.logger, context: pending.context)
+        guard waitsWhenFull && !PipelineThread.isCurrent, size <= RecordLayout.maximumRecordSize,
+            chunks.canEverHold(size)
+        else {
+            finish(pending, .overflow)
+            return .dropped(.overflow)
         }
-        stripes.lock(index)
-        guard stripe.pointee.intake != .closed else {
+        guard canPark else { return .mustWait }
+        let deadline = startDeadline(&pending)
+        guard let grant = chunks.take(atLeast: size, waiting: true, deadline: deadline) else {
+            let reason: DropReason = chunks.isClosed ? .shutdown : deadline != nil ? .timedOut : .overflow
+            finish(pending, reason)
+            return .dropped(reason)
+        }
+        let stripe = stripes[pending.stripe]
+        stripes.lock(pending.stripe)
+        guard stripe.pointee.intake.admitsWaitingCalls else {
             stripe.pointee.inTransit -= 1
             stripe.pointee.droppedShutdown += 1
-            stripes.unlock(index)
+            stripes.unlock(pending.stripe)
             chunks.giveBack(grant)
-            return
+            return .dropped(.shutdown)
         }
         let outcome = store(
-            stripe, grant: grant, timestamp: timestamp, level: level, label: label, message: message, file: file,
-            function: function, line: line, call: call, logger: logger, context: context)
+            stripe, grant: grant, timestamp: pending.timestamp, level: pending.level, label: pending.label,
+            message: pending.message, file: pending.file, function: pending.function, line: pending.line,
+            call: pending.call, logger: pending.logger, context: pending.context)
         stripe.pointee.inTransit -= 1
         guard case .stored(let signal) = outcome else {
             preconditionFailure("internal inconsistency: a record did not fit the chunk taken for it")
         }
-        stripes.unlock(index)
+        stripes.unlock(pending.stripe)
         send(signal)
+        if pending.level.rawValue >= flushLevel {
+            requestFlush(level: pending.level)
+        }
+        return .queued
     }
 }

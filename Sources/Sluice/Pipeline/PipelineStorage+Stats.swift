@@ -24,6 +24,9 @@ extension PipelineStorage {
             var queued = 0
             var inTransit = 0
             var droppedOverflow = 0
+            var droppedTimedOut = 0
+            var droppedCancelled = 0
+            var afterShutdown = 0
             var droppedShutdown = queue.droppedShutdown
             for index in 0..<stripes.count {
                 let stripe = stripes[index]
@@ -32,6 +35,9 @@ extension PipelineStorage {
                 inTransit += stripe.pointee.inTransit
                 droppedOverflow += stripe.pointee.droppedOverflow
                 droppedShutdown += stripe.pointee.droppedShutdown
+                droppedTimedOut += stripe.pointee.droppedTimedOut
+                droppedCancelled += stripe.pointee.droppedCancelled
+                afterShutdown += stripe.pointee.afterShutdown
             }
             let depth = queued + queue.staged
             queue.observeDepth(depth)
@@ -74,7 +80,10 @@ extension PipelineStorage {
                 dropped: DropCounts(
                     overflow: droppedOverflow,
                     sinkFailure: ledger.droppedSinkFailure,
-                    shutdown: droppedShutdown + ledger.droppedShutdown
+                    shutdown: droppedShutdown + ledger.droppedShutdown,
+                    timedOut: droppedTimedOut,
+                    cancelled: droppedCancelled,
+                    afterShutdown: afterShutdown
                 ),
                 // Calls still on their way in (waiting for room under `block`) are in flight too.
                 inFlight: depth + inTransit + ledger.outstanding,

@@ -13,6 +13,7 @@ import Synchronization
 /// order, then the chunk store's lock. A log call usually takes only its own stripe's lock.
 //
 // @unchecked Sendable is safe: `queue`, `ledger` and `state` are only accessed with `lock` held;
+// `directDelivery` is written once, by the pipeline's initialiser, before the storage is shared;
 // each stripe only between `stripes.lock(i)` and `stripes.unlock(i)`; `chunks`, `batches` and
 // `sources` are thread-safe classes; every other stored property is an immutable `let`.
 @usableFromInline
@@ -34,12 +35,30 @@ package final class PipelineStorage: @unchecked Sendable {
     package let sources: SourceLocationTable
     package let events: AsyncStream<CollectorEvent>.Continuation
     package let batchSize: Int
-    package let blockWhenFull: Bool
+    /// Whether a call that finds the queue full waits for room (`block`, `block(timeout:)`).
+    package let waitsWhenFull: Bool
+    /// How long it waits at most (`block(timeout:)`).
+    package let waitTimeout: Duration?
     package let protectedLevel: LogLevel
+    /// Records at or above this level call ``requestFlush(level:)`` (the raw value): the flush level
+    /// the user chose (above every level when off), or `trace` in synchronous mode, where every
+    /// record is written out by its caller.
+    package let flushLevel: UInt8
+    /// The flush level the user chose (raw value; above every level when off).
+    package let flushOnLevel: UInt8
+    /// Synchronous mode: writes records out on the calling thread. Set once by the pipeline before
+    /// any logger exists.
+    package var directDelivery: DirectDelivery?
+    /// Set by a record at `flushLevel` until the collector starts the flush it asked for, so a flood
+    /// of errors asks once.
+    package let flushRequested = Atomic<Bool>(false)
+    /// Tasks suspended in an awaitable call until there is room or memory.
+    package let roomWaiters: RoomWaiters
+    /// The collector's executor: its timers bound waits for room in awaitable calls.
+    package let timers: ThreadExecutor
 
-    package let levels: LevelPolicy
-    /// The lowest level any sink accepts: nothing below it is worth queueing.
-    package let minimumSinkLevel: LogLevel
+    /// The level configuration and the thresholds of live loggers.
+    package let levels: LevelRegistry
     package let sinkLevels: [LogLevel]
     package let stallTimeout: Duration
     package let createdAt = ContinuousClock.now
@@ -53,27 +72,31 @@ package final class PipelineStorage: @unchecked Sendable {
         events: AsyncStream<CollectorEvent>.Continuation,
         stripes: Int = RecordStripes.defaultCount,
         chunkSize: Int = 64 * 1024,
-        sources: SourceLocationTable = .shared
+        sources: SourceLocationTable = .shared,
+        flushLevel: LogLevel? = nil,
+        synchronous: Bool = false,
+        timers: ThreadExecutor? = nil
     ) {
         self.stripes = RecordStripes(count: stripes)
         queue = QueueState(options: options, stripes: stripes)
         ledger = PipelineLedger(sinks: sinks.map { SinkLedger(name: $0.name, level: $0.level) })
-        chunks = ChunkStore(chunkSize: chunkSize, byteLimit: options.maxBytes)
+        let roomWaiters = RoomWaiters()
+        self.roomWaiters = roomWaiters
+        chunks = ChunkStore(
+            chunkSize: chunkSize, byteLimit: options.maxBytes, memoryFreed: { roomWaiters.wakeAll() })
         batches = BatchPool(batchCapacity: batchSize, chunks: chunks)
         self.sources = sources
         self.events = events
         self.batchSize = batchSize
-        blockWhenFull = options.overflow == .block
+        waitsWhenFull = options.overflow.waitsForRoom
+        waitTimeout = options.overflow.waitTimeout
         protectedLevel = options.protectedLevel
-        self.levels = levels
-        minimumSinkLevel = sinks.map(\.level).min() ?? .critical
+        flushOnLevel = flushLevel?.rawValue ?? UInt8.max
+        self.flushLevel = synchronous ? 0 : flushOnLevel
+        self.timers = timers ?? ThreadExecutor(name: "sluice-collector")
+        self.levels = LevelRegistry(policy: levels, minimumSinkLevel: sinks.map(\.level).min() ?? .critical)
         sinkLevels = sinks.map(\.level)
         self.stallTimeout = stallTimeout
-    }
-
-    /// The level a logger with `label` should check against.
-    package func threshold(for label: String, requested: LogLevel? = nil) -> LogLevel {
-        max(requested ?? levels.level(for: label), minimumSinkLevel)
     }
 
     /// Runs `body` with the queue's lock and every stripe's lock held: a consistent view of every

@@ -36,10 +36,13 @@ package final class ChunkStore: @unchecked Sendable {
     private var allocatedBytes = 0
     private var waiters = 0
     private var closed = false
+    /// Called (without the lock) when memory came back, for callers suspended rather than parked.
+    private let memoryFreed: (@Sendable () -> Void)?
 
-    package init(chunkSize: Int = 64 * 1024, byteLimit: Int) {
+    package init(chunkSize: Int = 64 * 1024, byteLimit: Int, memoryFreed: (@Sendable () -> Void)? = nil) {
         self.chunkSize = chunkSize
         self.byteLimit = byteLimit
+        self.memoryFreed = memoryFreed
     }
 
     deinit {
@@ -56,9 +59,10 @@ package final class ChunkStore: @unchecked Sendable {
     }
 
     /// A chunk that holds at least `bytes`, or `nil` when the byte limit leaves no room for it. With
-    /// `waiting`, waits for room instead (for the `block` policy; the caller holds no other lock),
-    /// unless the store was closed or no chunk could ever be that large.
-    package func take(atLeast bytes: Int, waiting: Bool = false) -> Grant? {
+    /// `waiting`, waits for room instead (for the `block` policies; the caller holds no other lock),
+    /// until `deadline` (monotonic nanoseconds) if given, unless the store was closed or no chunk
+    /// could ever be that large.
+    package func take(atLeast bytes: Int, waiting: Bool = false, deadline: UInt64? = nil) -> Grant? {
         lock.withLock {
             while true {
                 if let grant = takeLocked(atLeast: bytes) {
@@ -68,17 +72,33 @@ package final class ChunkStore: @unchecked Sendable {
                     return nil
                 }
                 waiters += 1
-                freed.wait(lock)
+                if let deadline {
+                    guard MonotonicTime.nanoseconds() < deadline else {
+                        waiters -= 1
+                        return nil
+                    }
+                    freed.wait(lock, untilMonotonicNanoseconds: deadline)
+                } else {
+                    freed.wait(lock)
+                }
                 waiters -= 1
             }
         }
     }
 
+    /// Whether a record of `bytes` could ever get a chunk (it is not larger than the byte limit).
+    package func canEverHold(_ bytes: Int) -> Bool {
+        Self.roundedSize(bytes, chunkSize: chunkSize) <= byteLimit
+    }
+
     /// Gives back a chunk taken but not used.
     package func giveBack(_ grant: Grant) {
-        lock.withLock {
+        let recycled = lock.withLock {
             chunks[Int(grant.id)].leftChain = true
-            recycleIfDone(grant.id)
+            return recycleIfDone(grant.id)
+        }
+        if recycled {
+            memoryFreed?()
         }
     }
 
@@ -129,41 +149,58 @@ package final class ChunkStore: @unchecked Sendable {
     /// The collector took records from these chunks; they stay there until released. Called while the
     /// stripes are still locked, so no eviction can let a chunk go before its taken bytes count.
     package func taken(_ runs: some Sequence<ChunkRun>, leaving left: some Sequence<UInt16>) {
-        lock.withLock {
+        let recycled = lock.withLock {
             for run in runs {
                 chunks[Int(run.chunk)].pending += run.bytes
             }
+            var recycled = false
             for id in left {
                 chunks[Int(id)].leftChain = true
-                recycleIfDone(id)
+                recycled = recycleIfDone(id) || recycled
             }
+            return recycled
+        }
+        if recycled {
+            memoryFreed?()
         }
     }
 
     /// Chains let go of these chunks (emptied by eviction or discarded).
     package func leftChain(_ ids: some Sequence<UInt16>) {
-        lock.withLock {
+        let recycled = lock.withLock {
+            var recycled = false
             for id in ids {
                 chunks[Int(id)].leftChain = true
-                recycleIfDone(id)
+                recycled = recycleIfDone(id) || recycled
             }
+            return recycled
+        }
+        if recycled {
+            memoryFreed?()
         }
     }
 
     /// The records of `runs` were released by their batch.
     package func release(_ runs: some Sequence<ChunkRun>) {
-        lock.withLock {
+        let recycled = lock.withLock {
+            var recycled = false
             for run in runs {
                 chunks[Int(run.chunk)].pending -= run.bytes
                 precondition(chunks[Int(run.chunk)].pending >= 0, "internal inconsistency: chunk released twice")
-                recycleIfDone(run.chunk)
+                recycled = recycleIfDone(run.chunk) || recycled
             }
+            return recycled
+        }
+        if recycled {
+            memoryFreed?()
         }
     }
 
-    private func recycleIfDone(_ id: UInt16) {
+    /// Recycles the chunk if its chain and every batch let go of it; returns whether it did.
+    @discardableResult
+    private func recycleIfDone(_ id: UInt16) -> Bool {
         let chunk = chunks[Int(id)]
-        guard chunk.leftChain && chunk.pending == 0, let base = chunk.base else { return }
+        guard chunk.leftChain && chunk.pending == 0, let base = chunk.base else { return false }
         if chunk.isJumbo {
             base.deallocate()
             allocatedBytes -= chunk.size
@@ -175,6 +212,7 @@ package final class ChunkStore: @unchecked Sendable {
         if waiters > 0 {
             freed.broadcast()
         }
+        return true
     }
 
     /// Bytes of chunk memory allocated now.

@@ -2,16 +2,19 @@
 ///
 /// ```swift
 /// let pipeline = try LogPipeline(sinks: [ConsoleSink()], queue: .init(capacity: 65_536, overflow: .dropOldest))
+/// let strict = QueueOptions(overflow: .block(timeout: .milliseconds(100)))   // wait, but not for ever
 /// ```
 ///
 /// Under the dropping policies, records at or above ``QueueOptions/protectedLevel`` (default `error`)
 /// are discarded only when nothing below that level is left to discard, so a flood of debug records
-/// cannot push an error out. Every discarded record is counted as dropped with reason `overflow`.
+/// cannot push an error out. Every discarded record is counted as dropped with reason `overflow` (or
+/// `timedOut` for ``block(timeout:)``).
 public struct OverflowPolicy: Sendable, Hashable, CustomStringConvertible {
     package enum Kind: Sendable, Hashable {
         case dropNewest
         case dropOldest
         case block
+        case blockUpTo(Duration)
     }
 
     package let kind: Kind
@@ -27,14 +30,46 @@ public struct OverflowPolicy: Sendable, Hashable, CustomStringConvertible {
     /// - Important: The waiting caller parks its thread (the call is synchronous and never awaits).
     ///   The pipeline drains on its own threads, so this cannot deadlock even when every thread of the
     ///   cooperative pool is parked; but a slow sink then slows the whole program down. Calls made on
-    ///   Sluice's own threads (a sink that logs) never wait: they drop instead and are counted.
+    ///   Sluice's own threads (a sink that logs) never wait: they drop instead and are counted. From
+    ///   async code, ``SluiceLogger/send(_:_:metadata:file:function:line:)`` suspends the task
+    ///   instead of parking its thread.
     public static let block = OverflowPolicy(kind: .block)
+
+    /// Waits for room like ``block``, but at most `timeout`; then drops the record, counted with
+    /// reason `timedOut` (Go's `WriteLog` waits 100 ms the same way). Records are never evicted, so
+    /// what is queued keeps its order and nothing already accepted is lost.
+    ///
+    /// ```swift
+    /// let queue = QueueOptions(capacity: 8_192, overflow: .block(timeout: .milliseconds(100)))
+    /// if case .dropped(let reason) = log.submit(.info, "payment accepted") { audit.fallback(reason) }
+    /// ```
+    ///
+    /// - Parameter timeout: The longest one call waits; must be positive.
+    /// - Returns: The policy.
+    public static func block(timeout: Duration) -> OverflowPolicy {
+        OverflowPolicy(kind: .blockUpTo(timeout))
+    }
+
+    /// Whether a call that finds the queue full waits for room (``block`` and ``block(timeout:)``).
+    package var waitsForRoom: Bool {
+        switch kind {
+        case .block, .blockUpTo: true
+        case .dropNewest, .dropOldest: false
+        }
+    }
+
+    /// The longest a call waits for room, for ``block(timeout:)``.
+    package var waitTimeout: Duration? {
+        if case .blockUpTo(let timeout) = kind { return timeout }
+        return nil
+    }
 
     public var description: String {
         switch kind {
         case .dropNewest: "dropNewest"
         case .dropOldest: "dropOldest"
         case .block: "block"
+        case .blockUpTo(let timeout): "block(timeout: \(timeout.readable))"
         }
     }
 }

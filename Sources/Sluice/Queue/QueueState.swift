@@ -9,7 +9,7 @@
 package struct QueueState {
     /// What a record that found no room should do.
     package enum OverflowAction: Equatable {
-        /// Park until the collector makes room (`block`).
+        /// Park until the collector makes room (`block`, or `block(timeout:)` until its deadline).
         case wait
         /// Drop the record being logged.
         case drop
@@ -63,14 +63,14 @@ package struct QueueState {
 
     /// Whether a record at `level` is protected from the dropping policies.
     package func isProtected(_ level: LogLevel) -> Bool {
-        policy.kind != .block && level >= protectedLevel
+        !policy.waitsForRoom && level >= protectedLevel
     }
 
     /// What to do for a record at `level` when the queue is full. `canWait` is false on Sluice's
     /// own threads, which must never wait for themselves.
     package func overflowAction(level: LogLevel, canWait: Bool) -> OverflowAction {
         switch policy.kind {
-        case .block:
+        case .block, .blockUpTo:
             return canWait ? .wait : .drop
         case .dropNewest:
             // The newest record goes, unless it is protected and an unprotected one can go instead.

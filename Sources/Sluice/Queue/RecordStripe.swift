@@ -5,8 +5,15 @@ package enum QueueIntake: Sendable, Equatable {
     /// Shutdown started: new calls are dropped (reason `shutdown`), but callers already waiting
     /// under `block` still get in as room frees up, because they logged before the shutdown.
     case draining
-    /// The shutdown deadline passed or the pipeline stopped: everything is dropped.
+    /// The shutdown deadline passed, or the drain finished: everything is dropped.
     case closed
+    /// The shutdown completed. Calls now are counted as ``DropCounts/afterShutdown``, not as lost.
+    case stopped
+
+    /// Whether a call that was already on its way in (waiting for room) may still store its record.
+    package var admitsWaitingCalls: Bool {
+        self == .open || self == .draining
+    }
 }
 
 /// A wake-up the collector must receive after the caller released its lock.
@@ -31,6 +38,12 @@ package struct RecordStripe {
     package var logged = 0
     package var droppedOverflow = 0
     package var droppedShutdown = 0
+    /// Calls that waited for room under `block(timeout:)` until the timeout passed.
+    package var droppedTimedOut = 0
+    /// Awaitable calls whose task was cancelled while waiting for room.
+    package var droppedCancelled = 0
+    /// Calls made after the shutdown completed (not counted in `logged`).
+    package var afterShutdown = 0
     /// Calls that left this stripe's lock to ask the queue for room (or wait for it) and have not
     /// come back: logged, not yet stored or dropped.
     package var inTransit = 0

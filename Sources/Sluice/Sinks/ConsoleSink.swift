@@ -96,6 +96,10 @@ public actor ConsoleSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     }
 
     package func write(_ batch: EncodedBatch) async throws(SluiceError) {
+        try writeBatch(batch)
+    }
+
+    private func writeBatch(_ batch: EncodedBatch) throws(SluiceError) {
         let records = batch.records
         guard let stderrLevel else {
             try emit(records, to: standardOutput)
@@ -124,4 +128,18 @@ public actor ConsoleSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
                 .writeFailed, "writing to \(stream) failed: \(SluiceError.describe(errno: error))", errno: error)
         }
     }
+}
+
+extension ConsoleSink: SynchronousSink {
+    package nonisolated func writeSynchronously(_ batch: EncodedBatch) throws {
+        try executor.runExclusively { () throws -> Void in
+            try assumeIsolated { try $0.writeBatch(batch) }
+        }
+    }
+
+    package nonisolated func flushSynchronously() {}
+
+    package nonisolated func reopenSynchronously() {}
+
+    package nonisolated func closeSynchronously() {}
 }

@@ -33,6 +33,24 @@ package protocol EncodedRecordSink: LogSink {
 /// hop within one thread rather than scheduling the actor as a separate job (which allocates).
 package protocol SinkExecutorOwning: LogSink {
     var sinkExecutor: ThreadExecutor { get }
+    /// Executors the sink uses for background work (compression, retention, timers); a pipeline
+    /// that runs as tasks runs these as tasks too.
+    var backgroundExecutors: [ThreadExecutor] { get }
+}
+
+extension SinkExecutorOwning {
+    package var backgroundExecutors: [ThreadExecutor] { [] }
+}
+
+/// A sink the calling thread can write directly (``ExecutionMode/synchronous``): the built-in file,
+/// console and memory sinks. Each method does what its async counterpart does, on the calling
+/// thread, while no other work of the sink runs (an actor uses its executor's
+/// ``ThreadExecutor/runExclusively(_:)`` and `assumeIsolated`).
+package protocol SynchronousSink: LogSink {
+    func writeSynchronously(_ batch: EncodedBatch) throws
+    func flushSynchronously() throws
+    func reopenSynchronously() throws
+    func closeSynchronously() throws
 }
 
 /// `LogRecord`s encoded into memory of their own, for calls that hand a sink records directly

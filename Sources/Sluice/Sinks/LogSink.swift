@@ -67,3 +67,10 @@ extension LogSink {
     public func close() async throws {}
     public var bytesWritten: Int? { nil }
 }
+
+/// A sink whose level can be left to the pipeline: created without a level, it takes every record
+/// the pipeline logs, and a pipeline created without a level does not take its level from it.
+package protocol LevelFollowingSink: LogSink {
+    /// Whether the sink was created without a level of its own.
+    var followsPipelineLevel: Bool { get }
+}

@@ -16,6 +16,8 @@ package final class SinkDriver: Sendable {
     private let core: PipelineStorage
     private let reportError: @Sendable (InternalError) -> Void
     private let encodedSink: (any EncodedRecordSink)?
+    /// The sink, when the calling thread can write it directly (synchronous mode).
+    package let direct: (any SynchronousSink)?
     /// Pointers to the records of a batch at or above the sink's level, when some are below it. Used
     /// only by the driver's loop, one batch at a time.
     private let filtered = PointerBuffer()
@@ -26,6 +28,7 @@ package final class SinkDriver: Sendable {
         sink: any LogSink,
         inboxCapacity: Int,
         core: PipelineStorage,
+        executor: ThreadExecutor? = nil,
         reportError: @escaping @Sendable (InternalError) -> Void
     ) {
         self.index = index
@@ -33,15 +36,21 @@ package final class SinkDriver: Sendable {
         self.level = sink.level
         self.sink = sink
         self.inbox = SinkInbox(capacity: inboxCapacity)
-        self.executor = (sink as? any SinkExecutorOwning)?.sinkExecutor ?? ThreadExecutor(name: "sluice-sink-\(index)")
+        self.executor = executor ?? Self.executor(for: sink, index: index)
         self.core = core
         self.reportError = reportError
         encodedSink = sink as? any EncodedRecordSink
+        direct = sink as? any SynchronousSink
         if let reporting = sink as? any ProblemReportingSink {
             reporting.reportProblems { kind, message in
                 reportError(InternalError(kind: kind, sinkName: name, message: message))
             }
         }
+    }
+
+    /// The executor the driver of `sink` runs on: the sink's own, or a new one.
+    package static func executor(for sink: any LogSink, index: Int) -> ThreadExecutor {
+        (sink as? any SinkExecutorOwning)?.sinkExecutor ?? ThreadExecutor(name: "sluice-sink-\(index)")
     }
 
     /// Starts the driver's loop on the sink's thread.
@@ -123,7 +132,7 @@ package final class SinkDriver: Sendable {
     }
 
     /// The batch's records at or above the sink's level.
-    private func recordsForSink(_ batch: RecordBatch) -> EncodedRecords {
+    fileprivate func recordsForSink(_ batch: RecordBatch) -> EncodedRecords {
         let all = batch.records
         guard batch.count(atOrAbove: level) != all.count else { return all }
         return filtered.fill(from: all, atOrAbove: level)
@@ -180,8 +189,78 @@ package final class SinkDriver: Sendable {
         }
     }
 
-    private func report(_ kind: InternalError.Kind, _ message: String, _ error: (any Error)?) {
+    fileprivate func report(_ kind: InternalError.Kind, _ message: String, _ error: (any Error)?) {
         reportError(InternalError(kind: kind, sinkName: name, message: message, underlying: error))
+    }
+}
+
+// MARK: Synchronous mode
+
+extension SinkDriver {
+    /// Writes one batch on the calling thread (synchronous mode), settles it and releases it. The
+    /// caller is the only one delivering (it holds the pipeline's delivery lock).
+    package func writeNow(_ batch: RecordBatch) {
+        defer { batch.release() }
+        guard let direct else { return }
+        let id = batch.id
+        let records = recordsForSink(batch)
+        core.sinkOperationStarted(index)
+        do {
+            try direct.writeSynchronously(EncodedBatch(records, owner: batch))
+            core.sinkOperationFinished(index, error: nil, isWrite: true)
+            core.settle(batch: id, sink: index, outcome: .written)
+        } catch {
+            core.sinkOperationFinished(index, error: error, isWrite: true)
+            core.settle(batch: id, sink: index, outcome: .failed)
+            report(.writeFailed, "\(records.count) records dropped: \(error)", error)
+        }
+    }
+
+    /// Flushes the sink on the calling thread; returns whether it succeeded.
+    package func flushNow() -> Bool {
+        guard let direct else { return true }
+        core.sinkOperationStarted(index)
+        do {
+            try direct.flushSynchronously()
+            core.sinkOperationFinished(index, error: nil, isWrite: false)
+            core.sinkFlushed(index)
+            return true
+        } catch {
+            core.sinkOperationFinished(index, error: error, isWrite: false)
+            report(.flushFailed, "\(error)", error)
+            return false
+        }
+    }
+
+    /// Reopens the sink's files on the calling thread; returns whether it succeeded.
+    package func reopenNow() -> Bool {
+        guard let direct else { return true }
+        core.sinkOperationStarted(index)
+        do {
+            try direct.reopenSynchronously()
+            core.sinkOperationFinished(index, error: nil, isWrite: false)
+            return true
+        } catch {
+            core.sinkOperationFinished(index, error: error, isWrite: false)
+            report(.reopenFailed, "\(error)", error)
+            return false
+        }
+    }
+
+    /// Flushes and closes the sink on the calling thread (shutdown), then reports it finished.
+    package func closeNow() {
+        guard let direct else { return }
+        _ = flushNow()
+        core.sinkOperationStarted(index)
+        do {
+            try direct.closeSynchronously()
+            core.sinkOperationFinished(index, error: nil, isWrite: false)
+        } catch {
+            core.sinkOperationFinished(index, error: error, isWrite: false)
+            report(.closeFailed, "\(error)", error)
+        }
+        core.sinkClosed(index)
+        finished.fulfill(())
     }
 }
 

@@ -121,6 +121,26 @@ package final class SinkInbox: Sendable {
         return result
     }
 
+    /// Like ``waitForRoom(until:timers:)``, blocking the calling thread (synchronous mode) until
+    /// `deadline` (monotonic nanoseconds).
+    package func waitForRoomBlocking(untilMonotonicNanoseconds deadline: UInt64) -> Bool {
+        let promise = Promise<Bool>()
+        let immediate: Bool? = state.withLock { state in
+            if state.abandoned {
+                return false
+            }
+            if state.batches < capacity {
+                return true
+            }
+            state.roomWaiters.append(promise)
+            return nil
+        }
+        if let immediate {
+            return immediate
+        }
+        return promise.wait(untilMonotonicNanoseconds: deadline) ?? false
+    }
+
     /// The driver's side: the next item, waiting for one if needed.
     package func next() async -> Item {
         // An unsafe continuation, because a checked one allocates per batch: this one is resumed

@@ -79,6 +79,21 @@ package final class Archiver: Sendable {
         }
     }
 
+    /// Blocks the calling thread until every queued sweep has finished (synchronous mode's close).
+    package func waitUntilIdleBlocking() {
+        let promise = Promise<Void>()
+        let idle = state.withLock { state in
+            if !state.running && state.pending.isEmpty {
+                return true
+            }
+            state.idleWaiters.append(promise)
+            return false
+        }
+        if !idle {
+            _ = promise.wait(untilMonotonicNanoseconds: nil)
+        }
+    }
+
     /// Lets the thread end once its work is done.
     package func stop() {
         executor.stop()

@@ -59,6 +59,8 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
 
     package nonisolated var sinkExecutor: ThreadExecutor { executor }
 
+    package nonisolated var backgroundExecutors: [ThreadExecutor] { [archiver.timers] }
+
     public nonisolated let name: String
     public nonisolated let level: LogLevel
     /// The file's path, as given.
@@ -69,6 +71,9 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     private let archiver: Archiver
     private let fallback: (any LogSink)?
     private var closed = false
+    /// Whether the sweep of an earlier run's archives was started (at the first write, so that
+    /// creating a sink starts no thread before a pipeline chose where its work runs).
+    private var sweptAtStart = false
 
     /// Opens (or creates) the file for appending.
     ///
@@ -181,10 +186,6 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         let engine = FileWriteEngine(
             format: format, rotation: rotation, durability: durability, failure: failure, fallback: fallback,
             stats: recorder, clock: clock, archiver: archiver)
-        if engine.archives {
-            // Leftovers of an earlier run: uncompressed or half-compressed archives, expired ones.
-            archiver.sweep(file.naming)
-        }
         self.path = path
         self.level = level
         self.name = resolvedName
@@ -214,11 +215,22 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     }
 
     package func write(_ batch: EncodedBatch) async throws(SluiceError) {
+        try beforeWrite()
+        try await engine.write(batch.records, to: file)
+        scheduleSyncTimer()
+    }
+
+    private func beforeWrite() throws(SluiceError) {
         guard !closed else {
             throw SluiceError(.writeFailed, "file sink for '\(path)' is closed")
         }
-        try await engine.write(batch.records, to: file)
-        scheduleSyncTimer()
+        if !sweptAtStart {
+            sweptAtStart = true
+            if engine.archives {
+                // Leftovers of an earlier run: uncompressed or half-compressed archives, expired ones.
+                archiver.sweep(file.naming)
+            }
+        }
     }
 
     /// Hands everything to the operating system (it already is, after every batch) and
@@ -231,6 +243,10 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     /// Closes the file and opens the path again (after `logrotate` moved it, say). Called by
     /// ``LogPipeline/reopenFiles(timeout:)`` in order with the batches.
     public func reopen() async throws(SluiceError) {
+        try reopenFile()
+    }
+
+    private func reopenFile() throws(SluiceError) {
         guard !closed else { return }
         if let error = engine.sync(file) {
             recorder.recordError(error.message)
@@ -248,16 +264,7 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     /// Syncs and closes the file, then waits for background compression and retention to finish.
     public func close() async throws(SluiceError) {
         guard !closed else { return }
-        closed = true
-        var firstError: SluiceError?
-        if case .noSync = engine.durability.kind {
-        } else {
-            firstError = engine.sync(file)
-        }
-        if let error = file.closeFile(), firstError == nil {
-            firstError = SluiceError(
-                .writeFailed, "closing '\(path)' failed: \(SluiceError.describe(errno: error))", errno: error)
-        }
+        let firstError = closeFile()
         if let fallback {
             try? await fallback.flush()
         }
@@ -268,13 +275,29 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         }
     }
 
+    /// Marks the sink closed, syncs (unless `noSync`) and closes the file.
+    private func closeFile() -> SluiceError? {
+        closed = true
+        var firstError: SluiceError?
+        if case .noSync = engine.durability.kind {
+        } else {
+            firstError = engine.sync(file)
+        }
+        if let error = file.closeFile(), firstError == nil {
+            firstError = SluiceError(
+                .writeFailed, "closing '\(path)' failed: \(SluiceError.describe(errno: error))", errno: error)
+        }
+        return firstError
+    }
+
     /// Waits until background compression and retention are done (tests and tools use this).
     package func waitForArchiving() async {
         await archiver.waitUntilIdle()
     }
 
     private func scheduleSyncTimer() {
-        guard let deadline = engine.syncTimerDeadline(for: [file]) else { return }
+        // Synchronous mode runs no timers: a sync that is due happens at the next write or flush.
+        guard !archiver.timers.skipsIdleTimers, let deadline = engine.syncTimerDeadline(for: [file]) else { return }
         let timers = archiver.timers
         timers.schedule(at: deadline) {
             Task(name: "sluice file sync", executorPreference: timers) {
@@ -287,6 +310,46 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         guard !closed else { return }
         engine.syncTimerFired(files: [file])
         scheduleSyncTimer()
+    }
+}
+
+extension FileSink: SynchronousSink {
+    package nonisolated func writeSynchronously(_ batch: EncodedBatch) throws {
+        try executor.runExclusively { () throws -> Void in
+            try assumeIsolated { sink in
+                try sink.beforeWrite()
+                try sink.engine.writeNow(batch.records, to: sink.file)
+            }
+        }
+    }
+
+    package nonisolated func flushSynchronously() throws {
+        try executor.runExclusively { () throws -> Void in
+            try assumeIsolated { sink in
+                guard !sink.closed else { return }
+                try sink.engine.flush([sink.file])
+            }
+        }
+    }
+
+    package nonisolated func reopenSynchronously() throws {
+        try executor.runExclusively { () throws -> Void in
+            try assumeIsolated { try $0.reopenFile() }
+        }
+    }
+
+    package nonisolated func closeSynchronously() throws {
+        let firstError: SluiceError? = executor.runExclusively {
+            assumeIsolated { sink in sink.closed ? nil : sink.closeFile() }
+        }
+        if let fallback = fallback as? any SynchronousSink {
+            try? fallback.flushSynchronously()
+        }
+        archiver.waitUntilIdleBlocking()
+        archiver.stop()
+        if let firstError {
+            throw firstError
+        }
     }
 }
 

@@ -50,6 +50,14 @@ package final class FileWriteEngine {
         var offset: Int64?
     }
 
+    /// What to do after one step of writing a batch.
+    private enum Step {
+        case done
+        case retry(after: Duration)
+        /// Give up: hand the records from `from` on to the fallback sink, then throw `error`.
+        case giveUp(SluiceError, from: Int)
+    }
+
     /// Writes `records` to `file`, retrying transient failures with backoff. Throws once it gives
     /// up, after cutting the file back to where the batch began in it and handing the records that
     /// are in no file to the fallback sink.
@@ -60,52 +68,96 @@ package final class FileWriteEngine {
     ) async throws(SluiceError) {
         let started = ContinuousClock.now
         defer { stats.recordWrite(duration: started.duration(to: .now)) }
+        var progress = Progress()
+        var step = begin(records, file: file, progress: &progress)
+        while true {
+            switch step {
+            case .done:
+                return
+            case .retry(let delay):
+                try? await Task.sleep(for: delay)
+            case .giveUp(let error, let from):
+                await giveUp(records, from: from)
+                throw error
+            }
+            step = next(records, file: file, progress: &progress)
+        }
+    }
+
+    /// ``write(_:to:isolation:)`` on the calling thread (synchronous mode): backoff waits block it,
+    /// and a fallback sink that cannot be written directly gets the records through a task.
+    package func writeNow(_ records: EncodedRecords, to file: LogFile) throws(SluiceError) {
+        let started = ContinuousClock.now
+        defer { stats.recordWrite(duration: started.duration(to: .now)) }
+        var progress = Progress()
+        var step = begin(records, file: file, progress: &progress)
+        while true {
+            switch step {
+            case .done:
+                return
+            case .retry(let delay):
+                let (seconds, attoseconds) = delay.components
+                var pause = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+                var left = timespec()
+                while nanosleep(&pause, &left) != 0 && errno == EINTR {
+                    pause = left
+                }
+            case .giveUp(let error, let from):
+                giveUpNow(records, from: from)
+                throw error
+            }
+            step = next(records, file: file, progress: &progress)
+        }
+    }
+
+    /// The first step: refuse at once while the circuit breaker is open, else the first attempt.
+    private func begin(_ records: EncodedRecords, file: LogFile, progress: inout Progress) -> Step {
         if case .reject(let until) = retry.batchArrived(now: .now) {
             let wait = ContinuousClock.now.duration(to: until)
             let error = SluiceError(
                 .writeFailed,
                 "not writing to '\(file.displayPath)' for another \(wait.readable): the circuit breaker is open after repeated failures (last: \(stats.snapshot.lastError ?? "unknown"))"
             )
-            await giveUp(records, from: 0)
-            throw error
+            return .giveUp(error, from: 0)
         }
         updateCircuit()
-        var progress = Progress()
-        while true {
-            guard let error = attempt(records, to: file, progress: &progress) else {
-                retry.attemptSucceeded()
-                updateCircuit()
-                return
-            }
-            stats.update { stats in
-                stats.writeErrors += 1
-                stats.lastError = error.message
-            }
-            let action = retry.attemptFailed(now: .now, errno: error.errno ?? EIO)
+        return next(records, file: file, progress: &progress)
+    }
+
+    /// One attempt, and what the retry policy says to do after it.
+    private func next(_ records: EncodedRecords, file: LogFile, progress: inout Progress) -> Step {
+        guard let error = attempt(records, to: file, progress: &progress) else {
+            retry.attemptSucceeded()
             updateCircuit()
-            switch action {
-            case .retry(let delay):
-                try? await Task.sleep(for: delay)
-            case .giveUp(let circuitOpened):
-                if let offset = progress.offset, offset < file.size {
-                    let removedBytes = Int(file.size - offset)
-                    let removedLines = progress.next - progress.firstInFile
-                    if file.truncate(to: offset) {
-                        // Those lines are gone again: the counters follow the file.
-                        stats.update { stats in
-                            stats.bytesWritten -= removedBytes
-                            stats.linesWritten -= removedLines
-                        }
-                    } else {
-                        stats.recordError("cannot cut '\(file.displayPath)' back after a failed batch")
+            return .done
+        }
+        stats.update { stats in
+            stats.writeErrors += 1
+            stats.lastError = error.message
+        }
+        let action = retry.attemptFailed(now: .now, errno: error.errno ?? EIO)
+        updateCircuit()
+        switch action {
+        case .retry(let delay):
+            return .retry(after: delay)
+        case .giveUp(let circuitOpened):
+            if let offset = progress.offset, offset < file.size {
+                let removedBytes = Int(file.size - offset)
+                let removedLines = progress.next - progress.firstInFile
+                if file.truncate(to: offset) {
+                    // Those lines are gone again: the counters follow the file.
+                    stats.update { stats in
+                        stats.bytesWritten -= removedBytes
+                        stats.linesWritten -= removedLines
                     }
+                } else {
+                    stats.recordError("cannot cut '\(file.displayPath)' back after a failed batch")
                 }
-                await giveUp(records, from: progress.firstInFile)
-                let suffix =
-                    circuitOpened
-                    ? "; the circuit breaker is now open and batches are dropped until a probe succeeds" : ""
-                throw SluiceError(.writeFailed, "\(error.message)\(suffix)", errno: error.errno)
             }
+            let suffix =
+                circuitOpened ? "; the circuit breaker is now open and batches are dropped until a probe succeeds" : ""
+            return .giveUp(
+                SluiceError(.writeFailed, "\(error.message)\(suffix)", errno: error.errno), from: progress.firstInFile)
         }
     }
 
@@ -114,16 +166,43 @@ package final class FileWriteEngine {
         from index: Int,
         isolation: isolated (any Actor) = #isolation
     ) async {
-        stats.update { $0.recordsGivenUp += records.count }
-        guard let fallback, index < records.count else { return }
-        let rest = records.decoded(from: index, atOrAbove: fallback.level)
-        guard !rest.isEmpty else { return }
+        guard let rest = givenUp(records, from: index), let fallback else { return }
         do {
             try await fallback.write(rest)
             stats.update { $0.fallbackRecords += rest.count }
         } catch {
             stats.recordError("the fallback sink '\(fallback.name)' failed too: \(error)")
         }
+    }
+
+    private func giveUpNow(_ records: EncodedRecords, from index: Int) {
+        guard let rest = givenUp(records, from: index), let fallback else { return }
+        let stats = self.stats
+        if let direct = fallback as? any SynchronousSink {
+            do {
+                try direct.writeSynchronously(EncodedRecordArray(rest).batch)
+                stats.update { $0.fallbackRecords += rest.count }
+            } catch {
+                stats.recordError("the fallback sink '\(fallback.name)' failed too: \(error)")
+            }
+            return
+        }
+        Task {
+            do {
+                try await fallback.write(rest)
+                stats.update { $0.fallbackRecords += rest.count }
+            } catch {
+                stats.recordError("the fallback sink '\(fallback.name)' failed too: \(error)")
+            }
+        }
+    }
+
+    /// Counts the records given up on; returns those the fallback sink should get, if any.
+    private func givenUp(_ records: EncodedRecords, from index: Int) -> [LogRecord]? {
+        stats.update { $0.recordsGivenUp += records.count }
+        guard let fallback, index < records.count else { return nil }
+        let rest = records.decoded(from: index, atOrAbove: fallback.level)
+        return rest.isEmpty ? nil : rest
     }
 
     private func updateCircuit() {

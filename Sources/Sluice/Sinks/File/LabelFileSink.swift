@@ -43,6 +43,8 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
 
     package nonisolated var sinkExecutor: ThreadExecutor { executor }
 
+    package nonisolated var backgroundExecutors: [ThreadExecutor] { [archiver.timers] }
+
     public nonisolated let name: String
     public nonisolated let level: LogLevel
     /// The directory, as given.
@@ -218,10 +220,28 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     }
 
     package func write(_ batch: EncodedBatch) async throws(SluiceError) {
+        var (targets, firstError) = try filesForBatch(batch)
+        for (file, records) in targets {
+            do {
+                try await engine.write(records, to: file)
+            } catch {
+                firstError = firstError ?? error
+            }
+        }
+        scheduleSyncTimer()
+        if let firstError {
+            throw firstError
+        }
+    }
+
+    /// Groups a batch by file, keeping each label's order, and opens the files; records whose file
+    /// cannot be opened are counted as given up and the first such error returned.
+    private func filesForBatch(
+        _ batch: EncodedBatch
+    ) throws(SluiceError) -> (targets: [(LogFile, EncodedRecords)], firstError: SluiceError?) {
         guard !closed else {
             throw SluiceError(.writeFailed, "label file sink for '\(directoryPath)' is closed")
         }
-        // Group by file, keeping each label's order.
         let records = batch.records
         var order: [String] = []
         var groupIndex: [String: Int] = [:]
@@ -249,30 +269,21 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
             previousGroup = group
         }
         let groups = grouped.group(records, by: groupOf, groups: order.count)
+        var targets: [(LogFile, EncodedRecords)] = []
         var firstError: SluiceError?
         for (group, fileName) in order.enumerated() {
             let records = groups[group]
-            let file: LogFile
             do {
-                file = try openFile(fileName)
+                targets.append((try openFile(fileName), records))
             } catch {
                 recorder.update { stats in
                     stats.recordsGivenUp += records.count
                     stats.lastError = error.message
                 }
                 firstError = firstError ?? error
-                continue
-            }
-            do {
-                try await engine.write(records, to: file)
-            } catch {
-                firstError = firstError ?? error
             }
         }
-        scheduleSyncTimer()
-        if let firstError {
-            throw firstError
-        }
+        return (targets, firstError)
     }
 
     /// The file name for a label's bytes, from a small cache.
@@ -329,19 +340,21 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
 
     /// Closes every file; each is opened again at the path when its label next logs.
     public func reopen() async throws(SluiceError) {
+        closeEveryFile()
+        recorder.update { $0.reopens += 1 }
+    }
+
+    private func closeEveryFile() {
         for fileName in Array(files.keys) {
             closeFile(fileName)
         }
-        recorder.update { $0.reopens += 1 }
     }
 
     /// Syncs and closes every file, then waits for background compression and retention.
     public func close() async throws(SluiceError) {
         guard !closed else { return }
         closed = true
-        for fileName in Array(files.keys) {
-            closeFile(fileName)
-        }
+        closeEveryFile()
         if let fallback {
             try? await fallback.flush()
         }
@@ -355,7 +368,8 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     }
 
     private func scheduleSyncTimer() {
-        guard let deadline = engine.syncTimerDeadline(for: Array(files.values)) else { return }
+        // Synchronous mode runs no timers: a sync that is due happens at the next write or flush.
+        guard !archiver.timers.skipsIdleTimers, let deadline = engine.syncTimerDeadline(for: Array(files.values)) else { return }
         let timers = archiver.timers
         timers.schedule(at: deadline) {
             Task(name: "sluice file sync", executorPreference: timers) {
@@ -368,6 +382,62 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         guard !closed else { return }
         engine.syncTimerFired(files: Array(files.values))
         scheduleSyncTimer()
+    }
+}
+
+extension LabelFileSink: SynchronousSink {
+    package nonisolated func writeSynchronously(_ batch: EncodedBatch) throws {
+        try executor.runExclusively { () throws -> Void in
+            try assumeIsolated { sink in
+                let (targets, openError) = try sink.filesForBatch(batch)
+                var firstError: (any Error)? = openError
+                for (file, records) in targets {
+                    do {
+                        try sink.engine.writeNow(records, to: file)
+                    } catch {
+                        firstError = firstError ?? error
+                    }
+                }
+                if let firstError {
+                    throw firstError
+                }
+            }
+        }
+    }
+
+    package nonisolated func flushSynchronously() throws {
+        try executor.runExclusively { () throws -> Void in
+            try assumeIsolated { sink in
+                guard !sink.closed else { return }
+                try sink.engine.flush(Array(sink.files.values))
+            }
+        }
+    }
+
+    package nonisolated func reopenSynchronously() throws {
+        executor.runExclusively {
+            assumeIsolated { sink in
+                sink.closeEveryFile()
+                sink.recorder.update { $0.reopens += 1 }
+            }
+        }
+    }
+
+    package nonisolated func closeSynchronously() throws {
+        let wasOpen: Bool = executor.runExclusively {
+            assumeIsolated { sink in
+                guard !sink.closed else { return false }
+                sink.closed = true
+                sink.closeEveryFile()
+                return true
+            }
+        }
+        guard wasOpen else { return }
+        if let fallback = fallback as? any SynchronousSink {
+            try? fallback.flushSynchronously()
+        }
+        archiver.waitUntilIdleBlocking()
+        archiver.stop()
     }
 }
 

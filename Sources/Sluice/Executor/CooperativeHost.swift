@@ -1,0 +1,144 @@
+import Synchronization
+
+/// Runs a pipeline's executors as tasks on Swift's executors instead of threads of their own
+/// (``ExecutionMode/cooperative`` and ``ExecutionMode/synchronous``): when one of them has jobs
+/// waiting it starts a drainer task, on the global concurrent executor or on the executor the user
+/// passed, and its timers are tasks that sleep.
+///
+/// A thread that has to wait for the pipeline (a producer parked by the `block` policy, a blocking
+/// flush) does the pipeline's waiting work itself meanwhile (``helpOnce()``), so even with every
+/// thread of the pool waiting the pipeline keeps draining.
+package final class CooperativeHost: Sendable {
+    package enum Target: Sendable {
+        /// Swift's global concurrent executor (the cooperative pool).
+        case global
+        /// A task executor the app already runs, such as an event loop's.
+        case taskExecutor(any TaskExecutor)
+        /// A serial executor the app already runs, such as an event loop's.
+        case serialExecutor(SerialExecutorHost)
+    }
+
+    package let target: Target
+    /// Synchronous mode: sinks write on the calling thread, and optional idle timers (a file
+    /// sink's sync timer) are not run.
+    package let isSynchronous: Bool
+    private let members = LockedValue([ThreadExecutor]())
+    /// Moves whenever a member gets work, so a helper that found nothing to do can tell whether it
+    /// may wait.
+    private let work = Atomic<UInt64>(0)
+    private let helpers = Atomic<Int>(0)
+    /// Wakes helpers waiting for the pipeline (set by the pipeline; called without locks held).
+    private let wakeHelpers: LockedValue<(@Sendable () -> Void)?> = LockedValue(nil)
+
+    package init(target: Target, isSynchronous: Bool = false) {
+        self.target = target
+        self.isSynchronous = isSynchronous
+    }
+
+    /// Where tasks that should run near the pipeline prefer to run (`nil`: the global executor).
+    package var taskExecutorPreference: (any TaskExecutor)? {
+        if case .taskExecutor(let executor) = target { return executor }
+        return nil
+    }
+
+    /// An executor of the pipeline now runs on this host.
+    package func adopt(_ executor: ThreadExecutor) {
+        members.withLock { members in
+            if !members.contains(where: { $0 === executor }) {
+                members.append(executor)
+            }
+        }
+    }
+
+    /// Sets what wakes threads waiting in ``helpOnce()`` loops when new work arrives.
+    package func onWork(_ wake: @escaping @Sendable () -> Void) {
+        wakeHelpers.withLock { $0 = wake }
+    }
+
+    /// Starts a task that runs `executor`'s waiting jobs (the executor made sure only one is
+    /// pending at a time).
+    package func startDrainer(for executor: ThreadExecutor) {
+        switch target {
+        case .global:
+            Task.detached(name: "sluice \(executor.name)") { await Self.drain(executor) }
+        case .taskExecutor(let preferred):
+            Task.detached(name: "sluice \(executor.name)", executorPreference: preferred) {
+                await Self.drain(executor)
+            }
+        case .serialExecutor(let host):
+            Task.detached(name: "sluice \(executor.name)") { await host.drain(executor) }
+        }
+        work.add(1, ordering: .sequentiallyConsistent)
+        if helpers.load(ordering: .sequentiallyConsistent) > 0 {
+            wakeHelpers.withLock { $0 }?()
+        }
+    }
+
+    package static func drain(_ executor: ThreadExecutor) async {
+        while executor.drainBatch() {
+            await Task.yield()
+        }
+    }
+
+    /// A task that calls `fire` once `deadline` has passed, unless cancelled first.
+    package func timer(
+        at deadline: ContinuousClock.Instant,
+        _ fire: @escaping @Sendable () -> Void
+    ) -> Task<Void, Never> {
+        Task.detached(name: "sluice timer", executorPreference: taskExecutorPreference) {
+            try? await Task.sleep(until: deadline, clock: .continuous)
+            if !Task.isCancelled {
+                fire()
+            }
+        }
+    }
+
+    // MARK: Helping
+
+    /// A waiting thread announces itself, and reads the work counter to compare after helping.
+    package func beginHelping() -> UInt64 {
+        helpers.add(1, ordering: .sequentiallyConsistent)
+        return work.load(ordering: .sequentiallyConsistent)
+    }
+
+    package func endHelping() {
+        helpers.subtract(1, ordering: .sequentiallyConsistent)
+    }
+
+    /// Whether work arrived since `mark` (then a helper must look again instead of waiting).
+    package func workArrived(since mark: UInt64) -> Bool {
+        work.load(ordering: .sequentiallyConsistent) != mark
+    }
+
+    /// Runs one batch of waiting jobs of any member executor nobody is running, on the calling
+    /// thread. Returns whether it ran any.
+    package func helpOnce() -> Bool {
+        let executors = members.withLock { $0 }
+        var ran = false
+        for executor in executors where executor.hasIdleWork {
+            ran = executor.helpDrain() || ran
+        }
+        return ran
+    }
+}
+
+/// Runs a pipeline's drainer tasks isolated to a serial executor the app passed (such as an event
+/// loop's), so the pipeline's work happens there.
+package actor SerialExecutorHost {
+    private nonisolated let executor: any SerialExecutor
+
+    package init(_ executor: any SerialExecutor) {
+        self.executor = executor
+    }
+
+    package nonisolated var unownedExecutor: UnownedSerialExecutor {
+        executor.asUnownedSerialExecutor()
+    }
+
+    /// Runs `target`'s jobs here, yielding this executor between batches.
+    func drain(_ target: ThreadExecutor) async {
+        while target.drainBatch() {
+            await Task.yield()
+        }
+    }
+}
