@@ -73,10 +73,13 @@ let package = Package(
         .executableTarget(name: "SluiceDemo", dependencies: ["Sluice", "SluiceSQLite"], path: "Examples/Demo"),
         // A heavy writer the tests start as a child process and kill with SIGKILL.
         .executableTarget(name: "SluiceCrashWriter", dependencies: ["Sluice"], path: "Tests/Fixtures/CrashWriter"),
+        // A process that logs and exits without a shutdown, or runs at a thread limit, for the tests.
+        .executableTarget(name: "SluiceModeChild", dependencies: ["Sluice"], path: "Tests/Fixtures/ModeChild"),
         .testTarget(
             name: "SluiceTests",
             dependencies: [
                 "Sluice", "SluiceTesting", "SluiceHTTP", "SluiceSQLite", "SluicePostgres", "SluiceCrashWriter",
+                "SluiceModeChild",
             ],
             // The HTTP and syslog receivers the tests start as child processes.
             exclude: ["Receivers/http_receiver.py", "Receivers/validate_otlp.py"]

@@ -30,9 +30,10 @@ import Sluice
 ///   `RetryOptions/maxPendingBatches` batches and drops by `RetryOptions/overflow` beyond that,
 ///   so memory stays bounded and the pipeline is never held up. Delivery is at least once: a
 ///   request that timed out may have been processed and is sent again.
-public actor HTTPSink: LogSink, SettlingSink {
+public actor HTTPSink: LogSink, SettlingSink, LevelFollowingSink {
     public nonisolated let name: String
     public nonisolated let level: LogLevel
+    package nonisolated let followsPipelineLevel: Bool
     /// The endpoint.
     public nonisolated let url: URL
     private let encoding: any HTTPBodyEncoding
@@ -45,7 +46,7 @@ public actor HTTPSink: LogSink, SettlingSink {
     ///
     /// - Parameters:
     ///   - url: An `http` or `https` URL, e.g. `http://127.0.0.1:4318/v1/logs`.
-    ///   - level: The lowest level sent; default `.trace` (the pipeline's level decides).
+    ///   - level: The lowest level sent; default: every record the pipeline logs (the pipeline's level decides).
     ///   - encoding: The body format; default ``NDJSONEncoding``.
     ///   - headers: Extra request headers, such as `Authorization`.
     ///   - gzip: Whether to compress bodies (`Content-Encoding: gzip`); default `false`.
@@ -57,7 +58,7 @@ public actor HTTPSink: LogSink, SettlingSink {
     ///   is not `http`/`https` with a host, a non-positive timeout or byte cap, or a bad retry option.
     public init(
         url: String,
-        level: LogLevel = .trace,
+        level: LogLevel? = nil,
         encoding: any HTTPBodyEncoding = NDJSONEncoding(),
         headers: [String: String] = [:],
         gzip: Bool = false,
@@ -89,7 +90,8 @@ public actor HTTPSink: LogSink, SettlingSink {
         }
         try retry.validate(sink: name)
         self.name = name
-        self.level = level
+        self.level = level ?? .trace
+        followsPipelineLevel = level == nil
         self.url = parsed
         self.encoding = encoding
         self.gzip = gzip

@@ -55,9 +55,10 @@ import Darwin
 ///   labels; the default name is `postgres:<host>:<port>/<database>/<table>`. The role needs
 ///   `CREATE` on the schema for the first start (or a table made for it), then `INSERT` on the log
 ///   table and `INSERT`, `SELECT`, `DELETE` on `sluice_batches`.
-public actor PostgresSink: LogSink, SettlingSink {
+public actor PostgresSink: LogSink, SettlingSink, LevelFollowingSink {
     public nonisolated let name: String
     public nonisolated let level: LogLevel
+    package nonisolated let followsPipelineLevel: Bool
     /// The table records go to.
     public nonisolated let table: String
     private let engine: DeliveryEngine
@@ -71,7 +72,7 @@ public actor PostgresSink: LogSink, SettlingSink {
     ///   - connection: Where to connect and as whom.
     ///   - table: The table: letters, digits and `_`, at most 53; default `logs`. Created if missing,
     ///     in the connection's current schema (`search_path`).
-    ///   - level: The lowest level written; default `.trace` (the pipeline's level decides).
+    ///   - level: The lowest level written; default: every record the pipeline logs (the pipeline's level decides).
     ///   - partitionByDay: Whether a new table is partitioned by day; default `false`. An existing
     ///     table must match.
     ///   - maxMessageBytes: Messages and metadata strings longer than this are truncated with a
@@ -90,7 +91,7 @@ public actor PostgresSink: LogSink, SettlingSink {
     public init(
         connection: PostgresConnectionOptions,
         table: String = "logs",
-        level: LogLevel = .trace,
+        level: LogLevel? = nil,
         partitionByDay: Bool = false,
         maxMessageBytes: Int = 64 * 1024,
         includeSource: Bool = true,
@@ -129,7 +130,8 @@ public actor PostgresSink: LogSink, SettlingSink {
             opened = try await Self.open(settings, stats: recorder)
         }
         self.name = name
-        self.level = level
+        self.level = level ?? .trace
+        followsPipelineLevel = level == nil
         self.table = table
         self.recorder = recorder
         encoder = PostgresCopyEncoder(

@@ -71,9 +71,10 @@ import Darwin
 ///
 /// - Important: `stats` can be read from any thread without `await`. The sink needs write access to
 ///   the database's directory for the `-wal` and `-shm` files, which take the database's mode.
-public actor SQLiteSink: LogSink {
+public actor SQLiteSink: LogSink, LevelFollowingSink {
     public nonisolated let name: String
     public nonisolated let level: LogLevel
+    package nonisolated let followsPipelineLevel: Bool
     /// The database file, as given.
     public nonisolated let path: String
     /// The table records go to.
@@ -90,7 +91,7 @@ public actor SQLiteSink: LogSink {
     ///   - path: The database file; relative paths are relative to the working directory. Missing
     ///     parent directories are created (mode 0750).
     ///   - table: The table's name: letters, digits and `_`; default `logs`.
-    ///   - level: The lowest level written; default `.trace` (the pipeline's level decides).
+    ///   - level: The lowest level written; default: every record the pipeline logs (the pipeline's level decides).
     ///   - durability: When commits are forced to disk; default `Durability/flushEvery(_:)` with
     ///     one second.
     ///   - retention: Which rows to keep; default ``SQLiteRetention/everything``.
@@ -111,7 +112,7 @@ public actor SQLiteSink: LogSink {
     public init(
         path: String,
         table: String = "logs",
-        level: LogLevel = .trace,
+        level: LogLevel? = nil,
         durability: Durability = .flushEvery(.seconds(1)),
         retention: SQLiteRetention = .everything,
         retentionInterval: Duration = .seconds(60),
@@ -137,7 +138,7 @@ public actor SQLiteSink: LogSink {
     package init(
         path: String,
         table: String,
-        level: LogLevel,
+        level: LogLevel?,
         durability: Durability,
         retention: SQLiteRetention,
         retentionInterval: Duration,
@@ -222,7 +223,8 @@ public actor SQLiteSink: LogSink {
         connection.onCommit { [weak maintenance] pages in maintenance?.committed(walPages: pages) }
         maintenance.start()
         self.name = name
-        self.level = level
+        self.level = level ?? .trace
+        followsPipelineLevel = level == nil
         self.path = path
         self.table = table
         self.engine = engine

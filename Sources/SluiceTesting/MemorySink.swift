@@ -14,7 +14,7 @@ import Sluice
 ///
 /// Reading is synchronous and safe from any thread. ``waitForRecords(count:timeout:)`` waits for
 /// records that are still on their way without sleeping.
-public final class MemorySink: LogSink {
+public final class MemorySink: LogSink, LevelFollowingSink {
     private struct Waiter {
         var count: Int
         var promise: Promise<Bool>
@@ -29,15 +29,17 @@ public final class MemorySink: LogSink {
 
     public let name: String
     public let level: LogLevel
+    package let followsPipelineLevel: Bool
     private let state = LockedValue(State())
 
     /// Creates a memory sink.
     ///
     /// - Parameters:
-    ///   - level: The lowest level kept; default `.trace`.
+    ///   - level: The lowest level kept; default: every record the pipeline logs.
     ///   - name: The name in stats; default `"memory"`.
-    public init(level: LogLevel = .trace, name: String = "memory") {
-        self.level = level
+    public init(level: LogLevel? = nil, name: String = "memory") {
+        self.level = level ?? .trace
+        followsPipelineLevel = level == nil
         self.name = name
     }
 

@@ -10,28 +10,20 @@ import Darwin
 /// calling `exit()`): one `atexit` handler for the process shuts each of them down, within its
 /// ``LogPipeline/shutdownTimeout``.
 ///
-/// Pipelines are held weakly; one that was shut down already returns its report at once.
+/// A pipeline is held here from its creation until its shutdown completes, so one the program let go
+/// of without shutting it down (its queue may still hold records) is drained too.
 package enum ExitDrain {
-    private final class Entry: Sendable {
-        weak let pipeline: LogPipeline?
-
-        init(_ pipeline: LogPipeline) {
-            self.pipeline = pipeline
-        }
-    }
-
     private struct State {
-        var entries: [Entry] = []
+        var pipelines: [ObjectIdentifier: LogPipeline] = [:]
         var installed = false
     }
 
     private static let state = LockedValue(State())
 
-    /// Drains `pipeline` at exit (unless it is gone or shut down by then).
+    /// Drains `pipeline` at exit unless it was shut down by then.
     package static func register(_ pipeline: LogPipeline) {
         let install = state.withLock { state in
-            state.entries.removeAll { $0.pipeline == nil }
-            state.entries.append(Entry(pipeline))
+            state.pipelines[ObjectIdentifier(pipeline)] = pipeline
             defer { state.installed = true }
             return !state.installed
         }
@@ -42,11 +34,16 @@ package enum ExitDrain {
         }
     }
 
-    /// Shuts down every registered pipeline that is still alive (the `atexit` handler).
+    /// The pipeline's shutdown completed: nothing left to drain.
+    package static func unregister(_ pipeline: LogPipeline) {
+        state.withLock { _ = $0.pipelines.removeValue(forKey: ObjectIdentifier(pipeline)) }
+    }
+
+    /// Shuts down every registered pipeline (the `atexit` handler).
     package static func drainAll() {
         let pipelines = state.withLock { state in
-            defer { state.entries = [] }
-            return state.entries.compactMap(\.pipeline)
+            defer { state.pipelines = [:] }
+            return Array(state.pipelines.values)
         }
         for pipeline in pipelines where pipeline.shutdownReport.value == nil {
             pipeline.shutdownBlocking(timeout: pipeline.shutdownTimeout)

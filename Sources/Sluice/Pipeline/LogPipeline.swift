@@ -188,7 +188,8 @@ public final class LogPipeline: Sendable {
             events: continuation,
             flushLevel: flushLevel,
             synchronous: effectiveMode.isSynchronous,
-            timers: collectorExecutor
+            timers: collectorExecutor,
+            host: host
         )
         self.core = core
         let drivers = sinks.enumerated().map { index, sink in
@@ -669,6 +670,7 @@ public final class LogPipeline: Sendable {
             barrier.promise.fulfill(timedOut ? .timedOut(pendingSinks: barrier.pendingSinkNames) : .completed)
         }
         shutdownReport.fulfill(report)
+        ExitDrain.unregister(self)
     }
 
     // MARK: Stats

@@ -341,23 +341,64 @@ extension PipelineStorage {
             switch queue.overflowAction(level: pending.level, canWait: canWait) {
             case .wait:
                 guard canPark else { return .mustWait }
-                if let deadline = startDeadline(&pending) {
-                    guard MonotonicTime.nanoseconds() < deadline else { return .dropped(.timedOut) }
-                    queue.waiting += 1
-                    roomAvailable.wait(lock, untilMonotonicNanoseconds: deadline)
-                    queue.waiting -= 1
-                } else {
-                    queue.waiting += 1
-                    roomAvailable.wait(lock)
-                    queue.waiting -= 1
+                let deadline = startDeadline(&pending)
+                if let deadline, MonotonicTime.nanoseconds() >= deadline {
+                    return .dropped(.timedOut)
                 }
                 pending.waited = true
+                if let host {
+                    // The pipeline runs as tasks, maybe on the very pool this thread belongs to:
+                    // do its pending work here rather than wait for a thread that may never come.
+                    let mark = host.beginHelping()
+                    defer { host.endHelping() }
+                    lock.unlock()
+                    let ran = host.helpOnce()
+                    lock.lock()
+                    if ran || host.workArrived(since: mark) {
+                        continue
+                    }
+                }
+                queue.waiting += 1
+                if let deadline {
+                    roomAvailable.wait(lock, untilMonotonicNanoseconds: deadline)
+                } else {
+                    roomAvailable.wait(lock)
+                }
+                queue.waiting -= 1
             case .drop:
                 return .dropped(.overflow)
             case .evictOldest(let protectedToo):
                 return evictOldest(protectedToo: protectedToo) ? .granted(extra: 0) : .dropped(.overflow)
             case .evictNewestUnprotected:
                 return evictNewestUnprotected() ? .granted(extra: 0) : .dropped(.overflow)
+            }
+        }
+    }
+
+    /// Waits for a chunk of at least `size` bytes (until `deadline`, if any). Where the pipeline runs
+    /// as tasks, the waiting thread runs the pipeline's pending work meanwhile, looking for memory
+    /// again every millisecond.
+    private func takeMemory(_ size: Int, deadline: UInt64?) -> ChunkStore.Grant? {
+        guard let host else {
+            return chunks.take(atLeast: size, waiting: true, deadline: deadline)
+        }
+        while true {
+            if let grant = chunks.take(atLeast: size) {
+                return grant
+            }
+            let now = MonotonicTime.nanoseconds()
+            if let deadline, now >= deadline {
+                return nil
+            }
+            if chunks.isClosed {
+                return nil
+            }
+            if host.helpOnce() {
+                continue
+            }
+            let slice = now &+ 1_000_000
+            if let grant = chunks.take(atLeast: size, waiting: true, deadline: deadline.map { min($0, slice) } ?? slice) {
+                return grant
             }
         }
     }
@@ -465,7 +506,7 @@ extension PipelineStorage {
         }
         guard canPark else { return .mustWait }
         let deadline = startDeadline(&pending)
-        guard let grant = chunks.take(atLeast: size, waiting: true, deadline: deadline) else {
+        guard let grant = takeMemory(size, deadline: deadline) else {
             let reason: DropReason = chunks.isClosed ? .shutdown : deadline != nil ? .timedOut : .overflow
             finish(pending, reason)
             return .dropped(reason)

@@ -56,6 +56,9 @@ package final class PipelineStorage: @unchecked Sendable {
     package let roomWaiters: RoomWaiters
     /// The collector's executor: its timers bound waits for room in awaitable calls.
     package let timers: ThreadExecutor
+    /// Where the pipeline runs as tasks (cooperative and synchronous modes): a caller that has to
+    /// wait for room runs the pipeline's pending work meanwhile.
+    package let host: CooperativeHost?
 
     /// The level configuration and the thresholds of live loggers.
     package let levels: LevelRegistry
@@ -75,7 +78,8 @@ package final class PipelineStorage: @unchecked Sendable {
         sources: SourceLocationTable = .shared,
         flushLevel: LogLevel? = nil,
         synchronous: Bool = false,
-        timers: ThreadExecutor? = nil
+        timers: ThreadExecutor? = nil,
+        host: CooperativeHost? = nil
     ) {
         self.stripes = RecordStripes(count: stripes)
         queue = QueueState(options: options, stripes: stripes)
@@ -94,6 +98,7 @@ package final class PipelineStorage: @unchecked Sendable {
         flushOnLevel = flushLevel?.rawValue ?? UInt8.max
         self.flushLevel = synchronous ? 0 : flushOnLevel
         self.timers = timers ?? ThreadExecutor(name: "sluice-collector")
+        self.host = host
         self.levels = LevelRegistry(policy: levels, minimumSinkLevel: sinks.map(\.level).min() ?? .critical)
         sinkLevels = sinks.map(\.level)
         self.stallTimeout = stallTimeout

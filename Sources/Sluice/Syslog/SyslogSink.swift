@@ -37,9 +37,10 @@ import Darwin
 ///   these checks loses it silently. What a receiver acknowledged but never processed (a crash with
 ///   data in its socket buffer) cannot be known by any TCP sender. UDP has no acknowledgement at
 ///   all: use it where losing a datagram is acceptable.
-public actor SyslogSink: LogSink, SettlingSink {
+public actor SyslogSink: LogSink, SettlingSink, LevelFollowingSink {
     public nonisolated let name: String
     public nonisolated let level: LogLevel
+    package nonisolated let followsPipelineLevel: Bool
     /// Where messages go.
     public nonisolated let transport: SyslogTransport
     private let encoder: SyslogEncoder
@@ -52,7 +53,7 @@ public actor SyslogSink: LogSink, SettlingSink {
     /// - Parameters:
     ///   - transport: ``SyslogTransport/udp(host:port:)``, ``SyslogTransport/tcp(host:port:)`` or
     ///     ``SyslogTransport/unix(path:)``.
-    ///   - level: The lowest level sent; default `.trace` (the pipeline's level decides).
+    ///   - level: The lowest level sent; default: every record the pipeline logs (the pipeline's level decides).
     ///   - format: ``SyslogMessageFormat/rfc5424`` (default) or ``SyslogMessageFormat/rfc3164``.
     ///   - facility: The facility in every priority; default ``SyslogFacility/user``.
     ///   - appName: APP-NAME (TAG in RFC 3164); default the executable's name.
@@ -72,7 +73,7 @@ public actor SyslogSink: LogSink, SettlingSink {
     ///   host, a port outside 1...65535, a socket path too long, an invalid SD-ID or retry option.
     public init(
         transport: SyslogTransport,
-        level: LogLevel = .trace,
+        level: LogLevel? = nil,
         format: SyslogMessageFormat = .rfc5424,
         facility: SyslogFacility = .user,
         appName: String? = nil,
@@ -115,7 +116,8 @@ public actor SyslogSink: LogSink, SettlingSink {
         var unixSocket = false
         if case .unix = transport.kind { unixSocket = true }
         self.name = name
-        self.level = level
+        self.level = level ?? .trace
+        followsPipelineLevel = level == nil
         self.transport = transport
         encoder = SyslogEncoder(
             format: format,

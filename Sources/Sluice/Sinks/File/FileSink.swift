@@ -49,7 +49,7 @@ import Darwin
 ///
 /// - Important: See ``Durability`` for what survives a process crash and what survives a power
 ///   loss. `stats` can be read from any thread without `await`.
-public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
+public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning, LevelFollowingSink {
     /// The thread the sink's work runs on (also the pipeline's driver for it).
     private nonisolated let executor = ThreadExecutor(name: "sluice-sink-file")
 
@@ -63,6 +63,7 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
 
     public nonisolated let name: String
     public nonisolated let level: LogLevel
+    package nonisolated let followsPipelineLevel: Bool
     /// The file's path, as given.
     public nonisolated let path: String
     private let file: LogFile
@@ -80,7 +81,7 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     /// - Parameters:
     ///   - path: The file; relative paths are relative to the working directory. Missing parent
     ///     directories are created (mode 0750).
-    ///   - level: The lowest level written; default `.trace` (the pipeline's level decides).
+    ///   - level: The lowest level written; default: every record the pipeline logs (the pipeline's level decides).
     ///   - format: How records look, e.g. `.json`, `.logfmt`, `.text`.
     ///   - mode: Permissions for a newly created file or archive; default `0o640`.
     ///   - rotation: When to rotate, what to keep, whether to gzip; default ``RotationPolicy/never``.
@@ -95,7 +96,7 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     ///   a rotation policy on something that is not a regular file.
     public init(
         path: String,
-        level: LogLevel = .trace,
+        level: LogLevel? = nil,
         format: some LogFormat,
         mode: UInt32 = 0o640,
         rotation: RotationPolicy = .never,
@@ -119,7 +120,7 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     ///
     /// - Parameters:
     ///   - path: The file; relative paths are relative to the working directory.
-    ///   - level: The lowest level written; default `.trace` (the pipeline's level decides).
+    ///   - level: The lowest level written; default: every record the pipeline logs (the pipeline's level decides).
     ///   - mode: Permissions for a newly created file or archive; default `0o640`.
     ///   - rotation: When to rotate, what to keep, whether to gzip; default ``RotationPolicy/never``.
     ///   - durability: When to `fdatasync`; default one second.
@@ -130,7 +131,7 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     /// - Throws: ``SluiceError`` with code ``SluiceError/Code/fileOpenFailed``.
     public init(
         path: String,
-        level: LogLevel = .trace,
+        level: LogLevel? = nil,
         mode: UInt32 = 0o640,
         rotation: RotationPolicy = .never,
         durability: Durability = .flushEvery(.seconds(1)),
@@ -148,7 +149,7 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     /// The full initialiser, with the wall clock as an input (tests pass a manual one).
     package init(
         path: String,
-        level: LogLevel,
+        level: LogLevel?,
         format: some LogFormat,
         mode: UInt32,
         rotation: RotationPolicy,
@@ -187,7 +188,8 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
             format: format, rotation: rotation, durability: durability, failure: failure, fallback: fallback,
             stats: recorder, clock: clock, archiver: archiver)
         self.path = path
-        self.level = level
+        self.level = level ?? .trace
+        followsPipelineLevel = level == nil
         self.name = resolvedName
         self.file = file
         self.engine = engine

@@ -33,7 +33,7 @@ import Darwin
 ///
 /// - Important: The pipeline counts a batch as a unit: when one label's file fails, the whole batch
 ///   is reported as dropped (reason `sinkFailure`) although the other labels' records were written.
-public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
+public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning, LevelFollowingSink {
     /// The thread the sink's work runs on (also the pipeline's driver for it).
     private nonisolated let executor = ThreadExecutor(name: "sluice-sink-labels")
 
@@ -47,6 +47,7 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
 
     public nonisolated let name: String
     public nonisolated let level: LogLevel
+    package nonisolated let followsPipelineLevel: Bool
     /// The directory, as given.
     public nonisolated let directoryPath: String
     /// The most files open at once.
@@ -73,7 +74,7 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     ///
     /// - Parameters:
     ///   - directory: Where the files go; created (mode 0750) if missing.
-    ///   - level: The lowest level written; default `.trace`.
+    ///   - level: The lowest level written; default: every record the pipeline logs.
     ///   - format: How records look, e.g. `.json`, `.logfmt`, `.text`.
     ///   - mode: Permissions for new files and archives; default `0o640`.
     ///   - rotation: Rotation, retention and compression for every file; default none.
@@ -88,7 +89,7 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     ///   when `maxOpenFiles` is less than 1.
     public init(
         directory: String,
-        level: LogLevel = .trace,
+        level: LogLevel? = nil,
         format: some LogFormat,
         mode: UInt32 = 0o640,
         rotation: RotationPolicy = .never,
@@ -108,7 +109,7 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     /// The full initialiser, with the wall clock as an input (tests pass a manual one).
     package init(
         directory: String,
-        level: LogLevel,
+        level: LogLevel?,
         format: some LogFormat,
         mode: UInt32,
         rotation: RotationPolicy,
@@ -134,7 +135,8 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
             stats: recorder)
         self.directory = logDirectory
         self.directoryPath = directory
-        self.level = level
+        self.level = level ?? .trace
+        followsPipelineLevel = level == nil
         self.name = name ?? "files:\(directory)"
         self.maxOpenFiles = maxOpenFiles
         self.mode = mode_t(mode)
