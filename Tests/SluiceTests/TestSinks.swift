@@ -71,7 +71,8 @@ actor ThrowingSink: LogSink {
 }
 
 /// Records which sequence numbers it saw, without keeping the records (for million-record tests).
-final class SequenceSink: LogSink {
+/// Synchronous mode writes it on the calling thread, as it does the built-in file sinks.
+final class SequenceSink: LogSink, SynchronousSink {
     let name = "sequence"
     let level = LogLevel.trace
     private let state: LockedValue<(seen: [Bool], duplicates: Int, outOfRange: Int, total: Int)>
@@ -79,6 +80,14 @@ final class SequenceSink: LogSink {
     init(expected: Int) {
         state = LockedValue((Array(repeating: false, count: expected + 1), 0, 0, 0))
     }
+
+    func writeSynchronously(_ batch: EncodedBatch) {
+        write(batch.decoded())
+    }
+
+    func flushSynchronously() {}
+    func reopenSynchronously() {}
+    func closeSynchronously() {}
 
     func write(_ records: [LogRecord]) {
         state.withLock { state in
