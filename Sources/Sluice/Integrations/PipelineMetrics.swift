@@ -85,6 +85,10 @@ public final class PipelineMetrics: Sendable {
     /// Exports every `interval` on a thread of its own, and once more when the pipeline has shut down.
     package func startExporting(every interval: Duration) {
         let executor = ThreadExecutor(name: "sluice-metrics")
+        if let host = pipeline.host {
+            // A pipeline without threads of its own exports without one too.
+            executor.runOn(host)
+        }
         let task = Task(name: "sluice metrics", executorPreference: executor) { [self, pipeline] in
             var next = ContinuousClock.now.advanced(by: interval)
             while !Task.isCancelled {

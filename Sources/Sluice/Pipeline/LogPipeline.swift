@@ -635,7 +635,7 @@ public final class LogPipeline: Sendable {
             for driver in drivers where driver.finished.value == nil {
                 unfinished.append(driver.name)
                 // A network sink still retrying stops now; what it held is settled below.
-                (driver.sink as? any SettlingSink)?.abandonPending()
+                driver.settling?.abandonPending()
                 for batch in driver.inbox.abandon() {
                     core.settle(batch: batch.id, sink: driver.index, outcome: .shutdown)
                     batch.release()

@@ -6,18 +6,40 @@ import Musl
 import Darwin
 #endif
 
-/// Runs a network sink's deliveries on a thread of its own: holds the pending batches, sends them
-/// one at a time through a ``DeliveryTransport``, waits out backoffs, and settles each batch once it
-/// was delivered or given up on. The decisions come from a ``DeliveryStateMachine``.
+/// The delivery machinery of Sluice's network sinks (`SyslogSink`, `HTTPSink`, `PostgresSink`), for
+/// sinks of your own: a Kafka, Loki or in-house sink gets the same guarantees and stats by handing
+/// its payloads to an engine (see ``DeliveringSink`` and <doc:WritingANetworkSink>).
 ///
-/// Accepting a batch never blocks on the network, so the pipeline's collector is never held up by
-/// a receiver that is away; the bounded buffer and its overflow policy decide what is dropped, and
-/// every drop is settled through the pipeline (reason `sinkFailure`).
+/// The contract:
+/// - **Order, one at a time.** Batches are delivered in the order the pipeline handed them over, one
+///   payload at a time, from one thread the engine owns, through its ``DeliveryTransport``.
+/// - **Retries.** Connection errors, timeouts, server errors and throttling are retried with
+///   exponential backoff and jitter per ``RetryOptions``, honouring ``DeliveryFailure/retryAfter``;
+///   a batch still failing after ``RetryOptions/retryBudget`` is dropped. Rejected payloads are
+///   dropped at once.
+/// - **Bounded memory.** At most ``RetryOptions/maxPendingBatches`` batches are held. While the
+///   receiver answers but is slow, a new batch waits for room (the pipeline's queue and overflow
+///   policy then apply); while it is away, ``RetryOptions/overflow`` drops a batch. A payload whose
+///   outcome is unknown (``DeliveryFailure/outcomeUnknown``) is retried and never dropped for overflow.
+/// - **Nothing lost silently.** Every batch ends exactly once: delivered (counted as written in the
+///   pipeline's stats) or dropped (counted as `sinkFailure` there, by reason in ``stats``, and
+///   reported to the pipeline's ``InternalErrorHandler``). A flush of the sink waits until every batch
+///   handed over before it has ended; closing drops what still waits (counted) and closes the
+///   transport; at the pipeline's shutdown deadline what is left is counted as `shutdown`.
+/// - **The caller never waits for the network.** Handing a batch over only encodes and queues it.
+///
+/// ```swift
+/// let engine = try DeliveryEngine(name: "kafka:events", retry: RetryOptions(maxPendingBatches: 32),
+///                                 transport: KafkaTransport(brokers: "127.0.0.1:9092", topic: "logs"))
+/// ```
+///
+/// - Important: `DeliveryEngine` is `Sendable`; ``stats`` can be read from any thread. The engine
+///   starts its thread with the first batch, so an engine that is never used holds none.
 //
 // @unchecked Sendable is safe: every mutable property is in `state`, guarded by `lock`; `transport`
 // is used only by the worker thread, or by `close()` when no worker thread was ever started (then
 // nothing else can reach it: the thread starts under the lock on the first batch).
-package final class DeliveryEngine: @unchecked Sendable {
+public final class DeliveryEngine: @unchecked Sendable {
     private struct Delivery {
         var payloads: [DeliveryPayload]
         var next = 0
@@ -39,7 +61,8 @@ package final class DeliveryEngine: @unchecked Sendable {
         var threadStarted = false
     }
 
-    package let name: String
+    /// The sink's name, for errors.
+    public let name: String
     private let lock = Lock()
     private let wakeup = Condition()
     private var state: State
@@ -64,6 +87,23 @@ package final class DeliveryEngine: @unchecked Sendable {
         state = State(machine: DeliveryStateMachine(options: options, convert: { $0 }))
     }
 
+    /// Creates an engine for a sink of your own.
+    ///
+    /// - Parameters:
+    ///   - name: The sink's name, for stats and errors (use the sink's ``LogSink/name``).
+    ///   - retry: Backoff, retry budget and the bound on pending batches.
+    ///   - transport: Where payloads go; the engine owns it from now on.
+    /// - Throws: ``SluiceError`` (``SluiceError/Code/invalidConfiguration``) for a retry option out
+    ///   of range.
+    public convenience init(
+        name: String,
+        retry: RetryOptions = RetryOptions(),
+        transport: sending some DeliveryTransport
+    ) throws(SluiceError) {
+        try retry.validate(sink: name)
+        self.init(name: name, options: retry, transport: transport)
+    }
+
     /// Starts the thread on the first batch, so a sink that is never used holds no thread.
     /// Called with the lock held.
     private func startThreadIfNeeded() {
@@ -74,8 +114,8 @@ package final class DeliveryEngine: @unchecked Sendable {
         }
     }
 
-    /// A snapshot of the counters.
-    package var stats: NetworkSinkStats {
+    /// What the engine delivered, retried and dropped: cheap, no `await`, safe from any thread.
+    public var stats: NetworkSinkStats {
         lock.withLock {
             var stats = state.stats
             stats.pendingBatches = state.machine.count
@@ -325,7 +365,7 @@ package final class DeliveryEngine: @unchecked Sendable {
     }
 
     private func count(_ failure: DeliveryFailure) {
-        switch failure.kind {
+        switch failure.kind.value {
         case .connection: state.stats.failures.connection += 1
         case .timeout: state.stats.failures.timeout += 1
         case .serverError: state.stats.failures.serverError += 1

@@ -1,13 +1,27 @@
-/// The bytes of one delivery attempt: an HTTP body, or syslog messages (framed for a stream, or
-/// one per datagram).
-package struct DeliveryPayload: Sendable {
-    package var bytes: [UInt8]
-    /// The end offset of each message in `bytes`, in order; an HTTP body is one message.
-    package var messageEnds: [Int]
-    /// Records in the payload.
-    package var records: Int
+/// The bytes of one delivery attempt: an HTTP body, syslog messages framed for a stream, a Kafka
+/// message set. A ``DeliveryEngine`` hands payloads to its ``DeliveryTransport`` one at a time.
+///
+/// ```swift
+/// DeliveryPayload(bytes: Array(body.utf8), messageEnds: [body.utf8.count], records: records.count)
+/// ```
+public struct DeliveryPayload: Sendable {
+    /// What is sent.
+    public var bytes: [UInt8]
+    /// The end offset of each message in ``bytes``, in order. A payload that goes out as a whole
+    /// (an HTTP body) is one message; a transport that may deliver part of a payload (a stream of
+    /// framed messages) reports how many messages got through with ``DeliveryFailure/delivered``,
+    /// and the engine sends only the rest again.
+    public var messageEnds: [Int]
+    /// Records in the payload, for the stats.
+    public var records: Int
 
-    package init(bytes: [UInt8], messageEnds: [Int], records: Int) {
+    /// Creates a payload.
+    ///
+    /// - Parameters:
+    ///   - bytes: What is sent.
+    ///   - messageEnds: The end offset of each message in `bytes`; `[bytes.count]` for one message.
+    ///   - records: Records in the payload.
+    public init(bytes: [UInt8], messageEnds: [Int], records: Int) {
         self.bytes = bytes
         self.messageEnds = messageEnds
         self.records = records
@@ -26,28 +40,74 @@ package struct DeliveryPayload: Sendable {
     }
 }
 
-/// Why an attempt failed, and whether to try again.
-package struct DeliveryFailure: Error, Sendable, CustomStringConvertible {
-    package enum Kind: Sendable, Equatable {
-        case connection
-        case timeout
-        case serverError
-        case throttled
-        case rejected
-        case other
+/// Why a delivery attempt failed, and so whether the ``DeliveryEngine`` tries again.
+///
+/// ```swift
+/// return .failure(DeliveryFailure(.connection, "127.0.0.1:9092: connection refused"))
+/// return .failure(DeliveryFailure(.throttled, "HTTP 429", retryAfter: .seconds(5)))
+/// return .failure(DeliveryFailure(.rejected, "HTTP 400: invalid line"))   // not retried
+/// ```
+public struct DeliveryFailure: Error, Sendable, CustomStringConvertible {
+    /// The class of a failure: connection, timeout, server error and throttling are retried;
+    /// rejected and other failures are not.
+    public struct Kind: Sendable, Hashable, CustomStringConvertible {
+        package enum Value: Sendable, Hashable {
+            case connection
+            case timeout
+            case serverError
+            case throttled
+            case rejected
+            case other
+        }
+
+        package let value: Value
+
+        /// The connection could not be made or broke (retried).
+        public static let connection = Kind(value: .connection)
+        /// No answer in time (retried; the receiver may have the payload already).
+        public static let timeout = Kind(value: .timeout)
+        /// The receiver failed (HTTP 5xx; retried).
+        public static let serverError = Kind(value: .serverError)
+        /// The receiver asked to slow down (HTTP 429; retried, honouring `retryAfter`).
+        public static let throttled = Kind(value: .throttled)
+        /// The receiver refused the payload for good (HTTP 4xx; dropped, not retried).
+        public static let rejected = Kind(value: .rejected)
+        /// Anything else (dropped, not retried).
+        public static let other = Kind(value: .other)
+
+        public var description: String {
+            switch value {
+            case .connection: "connection"
+            case .timeout: "timeout"
+            case .serverError: "serverError"
+            case .throttled: "throttled"
+            case .rejected: "rejected"
+            case .other: "other"
+            }
+        }
     }
 
-    package var kind: Kind
-    package var message: String
+    /// The class of the failure.
+    public var kind: Kind
+    /// What happened, for stats and error reports.
+    public var message: String
     /// The wait the receiver asked for (`Retry-After`).
-    package var retryAfter: Duration?
+    public var retryAfter: Duration?
     /// Messages at the start of the payload that were delivered before the failure.
-    package var delivered: Int
+    public var delivered: Int
     /// Whether the receiver may hold the payload already (the connection broke before its answer):
     /// the engine retries it and never drops it for overflow meanwhile.
-    package var outcomeUnknown: Bool
+    public var outcomeUnknown: Bool
 
-    package init(
+    /// Creates a failure.
+    ///
+    /// - Parameters:
+    ///   - kind: The class of the failure.
+    ///   - message: What happened.
+    ///   - retryAfter: The wait the receiver asked for, if any.
+    ///   - delivered: Messages at the start of the payload delivered before the failure.
+    ///   - outcomeUnknown: Whether the receiver may have the payload already.
+    public init(
         _ kind: Kind, _ message: String, retryAfter: Duration? = nil, delivered: Int = 0, outcomeUnknown: Bool = false
     ) {
         self.kind = kind
@@ -57,23 +117,41 @@ package struct DeliveryFailure: Error, Sendable, CustomStringConvertible {
         self.outcomeUnknown = outcomeUnknown
     }
 
-    package var isRetryable: Bool {
-        switch kind {
+    /// Whether the engine tries again.
+    public var isRetryable: Bool {
+        switch kind.value {
         case .connection, .timeout, .serverError, .throttled: true
         case .rejected, .other: false
         }
     }
 
-    package var description: String { message }
+    public var description: String { message }
 }
 
-/// Moves payloads to a receiver, blocking. Only the ``DeliveryEngine``'s thread calls it, one call
-/// at a time, so implementations need no locking of their own.
-package protocol DeliveryTransport: AnyObject {
-    /// Delivers `payload` or says why not. May block up to the transport's timeout.
+/// Moves payloads to a receiver, blocking: a socket, an HTTP client, a database connection.
+///
+/// A ``DeliveryEngine`` owns its transport and calls it from one thread of its own, one call at a
+/// time, so an implementation needs no locking and may block (up to a timeout of its own: a call
+/// that never returns stalls the sink). Connect lazily in ``deliver(_:)`` and reconnect there after a
+/// failure; the engine decides when to call again.
+///
+/// ```swift
+/// final class LineTransport: DeliveryTransport {
+///     private var socket: Int32 = -1
+///     var isConnected: Bool { socket >= 0 }
+///     func deliver(_ payload: DeliveryPayload) -> Result<Void, DeliveryFailure> { ... }
+///     func close() { ... }
+/// }
+/// ```
+public protocol DeliveryTransport: AnyObject {
+    /// Delivers `payload` or says why not. May block up to the transport's own timeout.
+    ///
+    /// - Parameter payload: The bytes to send.
+    /// - Returns: Success, or a ``DeliveryFailure`` whose ``DeliveryFailure/kind`` decides whether
+    ///   the engine retries.
     func deliver(_ payload: DeliveryPayload) -> Result<Void, DeliveryFailure>
-    /// Whether the transport holds a working connection.
+    /// Whether the transport holds a working connection (shown in ``NetworkSinkStats/connected``).
     var isConnected: Bool { get }
-    /// Releases the connection.
+    /// Releases the connection. Called once, when the engine closes.
     func close()
 }

@@ -18,6 +18,8 @@ package final class SinkDriver: Sendable {
     private let encodedSink: (any EncodedRecordSink)?
     /// The sink, when the calling thread can write it directly (synchronous mode).
     package let direct: (any SynchronousSink)?
+    /// The sink, when it settles batches later (a network sink, or a ``DeliveringSink``).
+    package let settling: (any SettlingSink)?
     /// Pointers to the records of a batch at or above the sink's level, when some are below it. Used
     /// only by the driver's loop, one batch at a time.
     private let filtered = PointerBuffer()
@@ -41,6 +43,7 @@ package final class SinkDriver: Sendable {
         self.reportError = reportError
         encodedSink = sink as? any EncodedRecordSink
         direct = sink as? any SynchronousSink
+        settling = (sink as? any SettlingSink) ?? (sink as? any DeliveringSink).map(DeliveringSinkAdapter.init)
         if let reporting = sink as? any ProblemReportingSink {
             reporting.reportProblems { kind, message in
                 reportError(InternalError(kind: kind, sinkName: name, message: message))
@@ -66,7 +69,7 @@ package final class SinkDriver: Sendable {
             case .batch(let batch):
                 await write(batch)
             case .flush(let barrier):
-                if sink is any SettlingSink {
+                if settling != nil {
                     // A network sink waits for its receiver in the background and keeps accepting
                     // batches meanwhile, so its own bounded buffer (not this inbox) absorbs an outage.
                     Task(name: "sluice flush \(name)", executorPreference: executor) {
@@ -112,7 +115,7 @@ package final class SinkDriver: Sendable {
         let id = batch.id
         let records = recordsForSink(batch)
         core.sinkOperationStarted(index)
-        if let settling = sink as? any SettlingSink {
+        if let settling {
             await accept(records.decoded(), batch: id, into: settling)
             return
         }
