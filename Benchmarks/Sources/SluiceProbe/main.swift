@@ -91,6 +91,18 @@ if scenario == "F" {
     print("F: formatted \(count) records with each of \(formats.joined(separator: ", ")) (\(bytes) bytes)")
     exit(0)
 }
+if scenario == "S3" {
+    // Disabled calls through a non-inlined function, for callgrind: the instructions of
+    // `probeDisabledCall` per call are the disabled call's cost.
+    let count = Int(CommandLine.arguments.dropFirst(2).first ?? "1000000") ?? 1_000_000
+    let pipeline = SingleThreadedPipeline(minimumLevel: .info)
+    let log = pipeline.logger(label: "bench")
+    for index in 0..<count {
+        probeDisabledCall(log, index)
+    }
+    print("S3: \(count) disabled calls")
+    exit(0)
+}
 if scenario == "P" {
     // The log call and the collector's take on one thread, for callgrind: N workload records logged
     // in rounds of 512, each round taken (and with a format name, formatted) like a batch.
@@ -169,3 +181,8 @@ let seconds =
 print(
     "\(scenario): \(String(format: "%.2f", Double(report.written) / seconds / 1e6)) M records/s, written \(report.written), dropped \(report.dropped.total)"
 )
+
+@inline(never)
+func probeDisabledCall(_ log: SluiceLogger, _ index: Int) {
+    log.debug("request handled", metadata: ["request_id": .string(String(index)), "status": 200])
+}

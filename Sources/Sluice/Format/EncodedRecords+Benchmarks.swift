@@ -50,13 +50,13 @@ public final class SingleThreadedPipeline {
     private var cuts = StripeCuts()
     private var runs: [ChunkRun] = []
 
-    /// A storage with one sink at `.trace`.
-    public init(batchSize: Int = 512, capacity: Int = 65_536) {
+    /// A storage with one sink at `.trace`, logging from `minimumLevel` up.
+    public init(batchSize: Int = 512, capacity: Int = 65_536, minimumLevel: LogLevel = .trace) {
         let (_, continuation) = AsyncStream<CollectorEvent>.makeStream()
         self.batchSize = batchSize
         storage = PipelineStorage(
             queue: QueueOptions(capacity: capacity, overflow: .block), batchSize: batchSize,
-            levels: LevelPolicy(minimum: .trace, overrides: [:]), sinks: [("benchmark", .trace)],
+            levels: LevelPolicy(minimum: minimumLevel, overrides: [:]), sinks: [("benchmark", .trace)],
             stallTimeout: .seconds(5), events: continuation)
     }
 

@@ -99,6 +99,7 @@ public struct SluiceLogHandler: LogHandler {
             level: level, label: label, message: event.message.description, file: event.file,
             function: event.function, line: event.line, callMetadata: callMetadata(event),
             loggerMetadata: convertedMetadata)
+        core.queued(level)
     }
 
     private func callMetadata(_ event: LogEvent) -> LogMetadata {

@@ -168,10 +168,11 @@ public struct SluiceLogger: Sendable {
         _ function: String,
         _ line: UInt
     ) -> LogSubmission {
-        LogSubmission(
-            core.submit(
-                level: level, label: label, message: message, file: file, function: function, line: line,
-                callMetadata: metadata, loggerMetadata: self.metadata))
+        let outcome = core.submitReporting(
+            level: level, label: label, message: message, file: file, function: function, line: line,
+            callMetadata: metadata, loggerMetadata: self.metadata)
+        core.queued(level)
+        return LogSubmission(outcome)
     }
 
     @usableFromInline
@@ -202,5 +203,6 @@ public struct SluiceLogger: Sendable {
         core.submit(
             level: level, label: label, message: message, file: file, function: function, line: line,
             callMetadata: metadata, loggerMetadata: self.metadata)
+        core.queued(level)
     }
 }

@@ -39,8 +39,51 @@ extension PipelineStorage {
     /// room left (once per few dozen records) or the queue is full. Never awaits, never does I/O;
     /// under the `block` policies it parks the calling thread until the collector makes room (or
     /// the timeout passes).
-    @discardableResult
     package func submit(
+        level: LogLevel,
+        label: String,
+        message: String,
+        file: String,
+        function: String,
+        line: UInt,
+        callMetadata: LogMetadata,
+        loggerMetadata: LogMetadata
+    ) {
+        _ = enqueue(
+            level: level, label: label, message: message, file: file, function: function, line: line,
+            callMetadata: callMetadata, loggerMetadata: loggerMetadata)
+    }
+
+    /// ``submit(level:label:message:file:function:line:callMetadata:loggerMetadata:)``, saying what
+    /// became of the record. (A separate entry point: returning the outcome measurably costs the
+    /// plain log call instructions, so that one discards it inside.)
+    package func submitReporting(
+        level: LogLevel,
+        label: String,
+        message: String,
+        file: String,
+        function: String,
+        line: UInt,
+        callMetadata: LogMetadata,
+        loggerMetadata: LogMetadata
+    ) -> SubmitOutcome {
+        enqueue(
+            level: level, label: label, message: message, file: file, function: function, line: line,
+            callMetadata: callMetadata, loggerMetadata: loggerMetadata)
+    }
+
+    /// After a record at `level` was handed over: asks for the flush its level calls for, if any
+    /// (harmless when the record was dropped). The log call's caller does this, not the queueing
+    /// code itself: measured under callgrind, the check costs the hot path less there.
+    @inline(__always)
+    package func queued(_ level: LogLevel) {
+        if level.rawValue >= flushLevel {
+            requestFlush(level: level)
+        }
+    }
+
+    @inline(__always)
+    private func enqueue(
         level: LogLevel,
         label: String,
         message: String,
@@ -70,9 +113,6 @@ extension PipelineStorage {
             {
                 stripes.unlock(index)
                 send(signal)
-                if level.rawValue >= flushLevel {
-                    requestFlush(level: level)
-                }
                 return .queued
             }
             // No chunk to write into: keep the unit of room and go the slow way.
@@ -126,6 +166,7 @@ extension PipelineStorage {
     /// Carries a call that found no room or no memory in its stripe to its end: room from the pool
     /// or other stripes, the overflow policy, then memory. With `canPark` it parks the thread when
     /// the policy says wait; otherwise it returns ``SubmitOutcome/mustWait``, still in transit.
+    @inline(never)
     package func complete(_ pending: inout PendingCall, canPark: Bool) -> SubmitOutcome {
         let stripe = stripes[pending.stripe]
         var extra = 0
@@ -157,9 +198,6 @@ extension PipelineStorage {
             stripe.pointee.inTransit -= 1
             stripes.unlock(pending.stripe)
             send(signal)
-            if pending.level.rawValue >= flushLevel {
-                requestFlush(level: pending.level)
-            }
             return .queued
         }
         stripes.unlock(pending.stripe)
@@ -530,9 +568,6 @@ extension PipelineStorage {
         }
         stripes.unlock(pending.stripe)
         send(signal)
-        if pending.level.rawValue >= flushLevel {
-            requestFlush(level: pending.level)
-        }
         return .queued
     }
 }

@@ -58,6 +58,7 @@ extension PipelineStorage {
             pending.waited = true
             outcome = complete(&pending, canPark: false)
         }
+        queued(level)
         return outcome
     }
 }
