@@ -3,7 +3,7 @@ import PackageDescription
 
 // The default build of Sluice depends on no package at all: only the Swift toolchain. The server
 // integrations are package traits, off by default; a trait adds its package only when a consumer
-// enables it, e.g. `.package(url: ..., from: "0.1.0", traits: ["SwiftLog", "ServiceLifecycle"])`.
+// enables it, e.g. `.package(url: ..., .upToNextMinor(from: "0.2.0"), traits: ["SwiftLog", "ServiceLifecycle"])`.
 let package = Package(
     name: "sluice",
     platforms: [.macOS(.v15)],

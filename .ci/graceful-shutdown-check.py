@@ -5,8 +5,9 @@ checks that it exits 0 with every record it logged before stopping in its log fi
     graceful-shutdown-check.py BINARY LOG_FILE [--signals-only]
 
 ServiceGroup mode: the worker prints `logged N` once it has stopped; records seq=1...N must all be in
-the file exactly once, followed by the worker's last record, and (with LOG_LEVEL=debug) the group's
-own record about shutting the worker down.
+the file exactly once, followed by the worker's last record, and the group's own (debug) record about
+shutting the worker down: the example gives only its file sink a level (debug), and a pipeline without
+one takes it, so no LOG_LEVEL is set here.
 --signals-only mode: the pipeline drains on the signal while the loop keeps logging; records logged
 after intake closed are counted as dropped (shutdown), so the file must hold seq=1...M without a gap
 or a duplicate, M equal to the written count the process printed.
@@ -24,8 +25,8 @@ if os.path.exists(log_file):
     os.remove(log_file)
 
 command = [binary, "--log-file", log_file] + (["--signals-only"] if signals_only else [])
-child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         env=dict(os.environ, LOG_LEVEL="debug"))
+environment = {key: value for key, value in os.environ.items() if key != "LOG_LEVEL"}
+child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
 first = child.stdout.readline().strip()
 if first != "running":
     child.kill()
