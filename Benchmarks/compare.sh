@@ -24,7 +24,10 @@ for round in $(seq 1 "$rounds"); do
         binary="$here/.build/release/sluice-bench"
         [ "$side" = before ] && binary="$worktree/Benchmarks/.build/release/sluice-bench"
         echo "round $round: $side" >&2
-        "$binary" --systems sluice --scenario S1,S2 --runs 1 --json "$@" > "$results/$side-$round.json"
+        # Only the default mode is compared (a binary from before execution modes has no --modes).
+        modes=()
+        "$binary" --help | grep -q -- --modes && modes=(--modes dedicated)
+        "$binary" --systems sluice --scenario S1,S2 "${modes[@]}" --runs 1 --json "$@" > "$results/$side-$round.json"
     done
 done
 python3 - "$results" "$rounds" "$base" <<'PY'

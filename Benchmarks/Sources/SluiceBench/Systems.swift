@@ -21,6 +21,7 @@ struct ChildConfig: Codable {
     var rate: Double? = nil
     var seconds: Double? = nil
     var postgres: String? = nil  // a libpq connection string, for the postgres sink
+    var mode: String? = nil  // dedicated (nil), synchronous, cooperative
 }
 
 /// What one child process reports.
@@ -84,6 +85,14 @@ actor NullSink: LogSink {
 
 func makeFormat(_ name: String) -> any LogFormat {
     name == "json" ? JSONFormat() : TextFormat()
+}
+
+func makeMode(_ name: String?) -> ExecutionMode {
+    switch name {
+    case "synchronous": .synchronous
+    case "cooperative": .cooperative
+    default: .dedicatedThreads
+    }
 }
 
 func makePolicy(_ name: String) -> OverflowPolicy {
@@ -177,7 +186,8 @@ func runSluice(_ config: ChildConfig) async throws -> RunResult {
         levelEnvironmentVariable: nil,
         queue: QueueOptions(
             capacity: config.capacity ?? QueueOptions().capacity, maxBytes: config.maxBytes ?? QueueOptions().maxBytes,
-            overflow: makePolicy(config.policy))
+            overflow: makePolicy(config.policy)),
+        mode: makeMode(config.mode)
     )
     let log = pipeline.logger(label: Workload.label)
     let timed = config.timed
@@ -433,7 +443,7 @@ func runSteady(_ config: ChildConfig) async throws -> RunResult {
     let sink = try FileSink(path: config.logFile, format: makeFormat(config.format))
     let pipeline = try LogPipeline(
         sinks: [sink], level: .info, levelEnvironmentVariable: nil,
-        queue: QueueOptions(overflow: makePolicy(config.policy)))
+        queue: QueueOptions(overflow: makePolicy(config.policy)), mode: makeMode(config.mode))
     let log = pipeline.logger(label: Workload.label)
     let perProducer = rate / Double(config.producers)
     let outcomes = SteadyOutcomes()

@@ -25,11 +25,13 @@ struct Options {
     var capacity: Int?
     var maxBytes: Int?
     var postgres: String?
+    /// Execution modes measured for Sluice: a row each (the first is the main row).
+    var modes: [String] = ["dedicated", "synchronous", "cooperative"]
 
     static let usage = """
         usage: sluice-bench [--scenario S1,S2,S3,S4,S5,F,D] [--records N] [--producers N] [--policy block|dropOldest|dropNewest]
                             [--format text|json] [--sink file|null] [--runs N] [--quick] [--json]
-                            [--capacity N] [--max-bytes N]
+                            [--capacity N] [--max-bytes N] [--modes dedicated,synchronous,cooperative]
                             [--systems sluice,limit,naive,swiftlog,spdlog] [--spdlog PATH] [--dir PATH]
                             [--postgres CONNINFO]
         """
@@ -65,6 +67,7 @@ struct Options {
             case "--spdlog": spdlog = value(argument)
             case "--dir": directory = value(argument)
             case "--systems": systems = value(argument).split(separator: ",").map(String.init)
+            case "--modes": modes = value(argument).split(separator: ",").map(String.init)
             case "--child": child = value(argument)
             case "--result": resultPath = value(argument)
             case "--capacity": capacity = number(argument)
@@ -79,6 +82,9 @@ struct Options {
         guard ["block", "dropOldest", "dropNewest"].contains(policy) else { Self.fail("unknown policy \(policy)") }
         guard ["text", "json"].contains(format) else { Self.fail("unknown format \(format)") }
         guard ["file", "null"].contains(sink) else { Self.fail("unknown sink \(sink)") }
+        guard !modes.isEmpty, modes.allSatisfy({ ["dedicated", "synchronous", "cooperative"].contains($0) }) else {
+            Self.fail("unknown mode in \(modes)")
+        }
     }
 
     static func fail(_ message: String) -> Never {
@@ -254,6 +260,15 @@ for scenario in ["S1", "S2"] where options.scenarios.contains(scenario) {
             if options.policy == "block" {
                 record("sluice (dropOldest)", scenario, try median(config("sluice", scenario, policy: "dropOldest")))
             }
+            // One row per other execution mode, so what each costs is measured in the same run.
+            for mode in options.modes where mode != "dedicated" {
+                let name = "sluice (\(options.policy), \(mode))"
+                var run = config("sluice", scenario)
+                run.mode = mode
+                record(name, scenario, try median(run))
+                run.timed = true
+                rows[name]?[scenario + "-latency"] = try measure(run, verify: true)
+            }
         case "limit" where scenario == "S1":
             record("limit: format + 64 KiB write(2), 1 thread", scenario, try median(config("limit", scenario)))
         case "limit":
@@ -278,6 +293,7 @@ for scenario in ["S1", "S2"] where options.scenarios.contains(scenario) {
 
 var steady: RunResult?
 var steadyPeers: [String: RunResult] = [:]
+var steadyModes: [String: RunResult] = [:]
 if options.scenarios.contains("S5") && systems.contains("sluice") {
     // Half the S1 rate Sluice reached in this run (1 M/s if S1 did not run), over 4 producer threads.
     var steadyConfig = config("sluice", "S5")
@@ -286,6 +302,11 @@ if options.scenarios.contains("S5") && systems.contains("sluice") {
     steadyConfig.seconds = options.steadySeconds
     steady = try measure(steadyConfig, verify: true)
     progress("sluice S5: \(format(rate: steady?.pacedRate ?? 0))/s paced, verified: \(steady?.verification ?? "-")")
+    for mode in options.modes where mode != "dedicated" {
+        var run = steadyConfig
+        run.mode = mode
+        steadyModes[mode] = try measure(run, verify: true)
+    }
     if systems.contains("spdlog") {
         for mode in ["spdlog-async", "spdlog-sync"] {
             var peer = steadyConfig
@@ -422,7 +443,8 @@ if let disabled, let ns = disabled.disabledNanoseconds {
             measured: String(format: "%.4f", own), met: own < 0.0005))
 }
 
-let allVerified = (rows.values.flatMap(\.values) + [steady].compactMap { $0 } + steadyPeers.values).allSatisfy {
+let allVerified = (rows.values.flatMap(\.values) + [steady].compactMap { $0 } + steadyPeers.values + steadyModes.values)
+    .allSatisfy {
     $0.verification == nil || $0.verification == "ok"
 }
 
@@ -440,6 +462,7 @@ if options.json {
         var formatters: RunResult?
         var steady: RunResult?
         var steadyPeers: [String: RunResult]
+        var steadyModes: [String: RunResult]
         var goals: [Goal]
         var allVerified: Bool
     }
@@ -447,7 +470,7 @@ if options.json {
         records: options.records, policy: options.policy, format: options.format, sink: options.sink,
         runs: options.runs,
         cores: ProcessInfo.processInfo.activeProcessorCount, rows: rows, disabledCall: disabled, flush: flush,
-        formatters: formatters, steady: steady, steadyPeers: steadyPeers, goals: goals,
+        formatters: formatters, steady: steady, steadyPeers: steadyPeers, steadyModes: steadyModes, goals: goals,
         allVerified: allVerified
     )
     let encoder = JSONEncoder()
@@ -577,7 +600,10 @@ if options.json {
         print("")
         print("| System | caller p50 / p99 / p99.9 | written | Peak RSS | Output verified |")
         print("|---|---|---|---|---|")
-        for (name, result) in [("sluice (\(options.policy))", steady)] + steadyPeers.sorted(by: { $0.key < $1.key }) {
+        let modeRows = steadyModes.sorted(by: { $0.key < $1.key }).map { ("sluice (\(options.policy), \($0.key))", $0.value) }
+        for (name, result) in [("sluice (\(options.policy))", steady)] + modeRows
+            + steadyPeers.sorted(by: { $0.key < $1.key })
+        {
             print(
                 "| \(name) | \(format(nanoseconds: result.p50)) / \(format(nanoseconds: result.p99)) / \(format(nanoseconds: result.p999)) | \(result.written) | \(format(bytes: result.peakResidentBytes)) | \(result.verification ?? "-") |"
             )

@@ -251,8 +251,16 @@ public final class LogPipeline: Sendable {
     /// The pipeline's level when none is given: the lowest level a sink was given explicitly, or
     /// `.info`.
     private static func defaultLevel(for sinks: [any LogSink]) -> LogLevel {
-        sinks.filter { !(($0 as? any LevelFollowingSink)?.followsPipelineLevel ?? false) }.map(\.level).min()
-            ?? .info
+        sinks.filter(hasLevelOfItsOwn).map(\.level).min() ?? .info
+    }
+
+    /// Whether a sink asked for a level: a built-in sink created with one, or a sink of your own
+    /// with a level above `.trace` (which sinks use to mean "everything I am given").
+    private static func hasLevelOfItsOwn(_ sink: any LogSink) -> Bool {
+        if let following = sink as? any LevelFollowingSink {
+            return !following.followsPipelineLevel
+        }
+        return sink.level > .trace
     }
 
     /// Reports, once, sinks that accept records below anything the pipeline logs: they would never
@@ -261,9 +269,7 @@ public final class LogPipeline: Sendable {
         let lowest = levels.lowestLevel
         for (index, driver) in drivers.enumerated() {
             let sink = driver.sink
-            guard sink.level < lowest, !((sink as? any LevelFollowingSink)?.followsPipelineLevel ?? false) else {
-                continue
-            }
+            guard sink.level < lowest, Self.hasLevelOfItsOwn(sink) else { continue }
             reportError(
                 InternalError(
                     kind: .sinkLevelUnreachable, sinkName: sinkNames[index],

@@ -11,18 +11,10 @@ extension PipelineStorage {
         case mustWait
     }
 
-    /// A call that left its stripe's lock without storing its record: what it needs to try again.
+    /// Where a call that left its stripe's lock without storing its record stands. Its record's
+    /// fields travel as separate arguments, only read: held in a struct, they made the compiler stop
+    /// keeping the caller's metadata arrays on the stack (measured: one more allocation per call).
     package struct PendingCall: Sendable {
-        let level: LogLevel
-        let label: String
-        let message: String
-        let file: String
-        let function: String
-        let line: UInt
-        let call: LogMetadata
-        let logger: LogMetadata
-        let context: LogMetadata
-        let timestamp: Int64
         let stripe: Int
         /// Whether the call holds a unit of room (it found room but no memory).
         var holdsRoom: Bool
@@ -120,11 +112,11 @@ extension PipelineStorage {
         }
         stripe.pointee.inTransit += 1
         stripes.unlock(index)
-        var pending = PendingCall(
+        var pending = PendingCall(stripe: index, holdsRoom: holdsRoom)
+        return complete(
             level: level, label: label, message: message, file: file, function: function, line: line,
-            call: callMetadata, logger: loggerMetadata, context: context, timestamp: timestamp, stripe: index,
-            holdsRoom: holdsRoom)
-        return complete(&pending, canPark: true)
+            call: callMetadata, logger: loggerMetadata, context: context, timestamp: timestamp, &pending,
+            canPark: true)
     }
 
     /// A record at or above ``flushLevel`` was stored. In ``ExecutionMode/synchronous`` mode (where
@@ -167,11 +159,24 @@ extension PipelineStorage {
     /// or other stripes, the overflow policy, then memory. With `canPark` it parks the thread when
     /// the policy says wait; otherwise it returns ``SubmitOutcome/mustWait``, still in transit.
     @inline(never)
-    package func complete(_ pending: inout PendingCall, canPark: Bool) -> SubmitOutcome {
+    package func complete(
+        level: LogLevel,
+        label: String,
+        message: String,
+        file: String,
+        function: String,
+        line: UInt,
+        call: LogMetadata,
+        logger: LogMetadata,
+        context: LogMetadata,
+        timestamp: Int64,
+        _ pending: inout PendingCall,
+        canPark: Bool
+    ) -> SubmitOutcome {
         let stripe = stripes[pending.stripe]
         var extra = 0
         if !pending.holdsRoom {
-            switch makeRoom(for: &pending, canPark: canPark) {
+            switch makeRoom(level: level, for: &pending, canPark: canPark) {
             case .granted(let granted):
                 pending.holdsRoom = true
                 extra = granted
@@ -191,9 +196,8 @@ extension PipelineStorage {
             return .dropped(.shutdown)
         }
         if case .stored(let signal) = store(
-            stripe, grant: nil, timestamp: pending.timestamp, level: pending.level, label: pending.label,
-            message: pending.message, file: pending.file, function: pending.function, line: pending.line,
-            call: pending.call, logger: pending.logger, context: pending.context)
+            stripe, grant: nil, timestamp: timestamp, level: level, label: label, message: message, file: file,
+            function: function, line: line, call: call, logger: logger, context: context)
         {
             stripe.pointee.inTransit -= 1
             stripes.unlock(pending.stripe)
@@ -201,7 +205,9 @@ extension PipelineStorage {
             return .queued
         }
         stripes.unlock(pending.stripe)
-        return storeWaitingForMemory(&pending, canPark: canPark)
+        return storeWaitingForMemory(
+            level: level, label: label, message: message, file: file, function: function, line: line, call: call,
+            logger: logger, context: context, timestamp: timestamp, &pending, canPark: canPark)
     }
 
     /// Counts a call that left its stripe's lock as dropped, giving back the room it held.
@@ -349,7 +355,7 @@ extension PipelineStorage {
 
     /// Finds room for one record when the caller's stripe has none: from the pool, from other
     /// stripes' unused room, or by the overflow policy (waiting, evicting or dropping).
-    private func makeRoom(for pending: inout PendingCall, canPark: Bool) -> Room {
+    private func makeRoom(level: LogLevel, for pending: inout PendingCall, canPark: Bool) -> Room {
         lock.lock()
         defer { lock.unlock() }
         while true {
@@ -376,7 +382,7 @@ extension PipelineStorage {
                 events.yield(.pressure)
             }
             let canWait = waitsWhenFull && !PipelineThread.isCurrent
-            switch queue.overflowAction(level: pending.level, canWait: canWait) {
+            switch queue.overflowAction(level: level, canWait: canWait) {
             case .wait:
                 guard canPark else { return .mustWait }
                 let deadline = startDeadline(&pending)
@@ -531,11 +537,24 @@ extension PipelineStorage {
     /// The call has room but no memory: under the `block` policies wait for a chunk (parking, or
     /// returning `.mustWait` when it may not park), otherwise drop it. The caller holds no lock and
     /// is counted in transit with one unit of room.
-    private func storeWaitingForMemory(_ pending: inout PendingCall, canPark: Bool) -> SubmitOutcome {
+    private func storeWaitingForMemory(
+        level: LogLevel,
+        label: String,
+        message: String,
+        file: String,
+        function: String,
+        line: UInt,
+        call: LogMetadata,
+        logger: LogMetadata,
+        context: LogMetadata,
+        timestamp: Int64,
+        _ pending: inout PendingCall,
+        canPark: Bool
+    ) -> SubmitOutcome {
         events.yield(.pressure)
         let size = RecordEncoder.size(
-            label: pending.label, message: pending.message, inlineSource: true, file: pending.file,
-            function: pending.function, call: pending.call, logger: pending.logger, context: pending.context)
+            label: label, message: message, inlineSource: true, file: file, function: function, call: call,
+            logger: logger, context: context)
         guard waitsWhenFull && !PipelineThread.isCurrent, size <= RecordLayout.maximumRecordSize,
             chunks.canEverHold(size)
         else {
@@ -559,9 +578,8 @@ extension PipelineStorage {
             return .dropped(.shutdown)
         }
         let outcome = store(
-            stripe, grant: grant, timestamp: pending.timestamp, level: pending.level, label: pending.label,
-            message: pending.message, file: pending.file, function: pending.function, line: pending.line,
-            call: pending.call, logger: pending.logger, context: pending.context)
+            stripe, grant: grant, timestamp: timestamp, level: level, label: label, message: message, file: file,
+            function: function, line: line, call: call, logger: logger, context: context)
         stripe.pointee.inTransit -= 1
         guard case .stored(let signal) = outcome else {
             preconditionFailure("internal inconsistency: a record did not fit the chunk taken for it")

@@ -34,11 +34,14 @@ extension PipelineStorage {
         }
         stripe.pointee.inTransit += 1
         stripes.unlock(index)
-        var pending = PendingCall(
-            level: level, label: label, message: message, file: file, function: function, line: line,
-            call: callMetadata, logger: loggerMetadata, context: context, timestamp: timestamp, stripe: index,
-            holdsRoom: holdsRoom)
-        var outcome = complete(&pending, canPark: false)
+        var pending = PendingCall(stripe: index, holdsRoom: holdsRoom)
+        func attempt() -> SubmitOutcome {
+            complete(
+                level: level, label: label, message: message, file: file, function: function, line: line,
+                call: callMetadata, logger: loggerMetadata, context: context, timestamp: timestamp, &pending,
+                canPark: false)
+        }
+        var outcome = attempt()
         while outcome == .mustWait {
             guard !Task.isCancelled else {
                 finish(pending, .cancelled)
@@ -56,7 +59,7 @@ extension PipelineStorage {
             await roomWaiters.wait(after: generation, deadline: deadline, timers: timers)
             generation = roomWaiters.generation
             pending.waited = true
-            outcome = complete(&pending, canPark: false)
+            outcome = attempt()
         }
         queued(level)
         return outcome
