@@ -103,6 +103,16 @@ import Testing
         #expect(quiet.all.isEmpty)
     }
 
+    @Test func aSinkOfYourOwnAtTraceTakesWhateverThePipelineLogs() async throws {
+        let errors = ErrorCollector()
+        let gate = GateSink(level: .trace)
+        let pipeline = try LogPipeline(sinks: [gate], levelEnvironmentVariable: nil, onInternalError: errors.handler)
+        #expect(pipeline.level == .info, "trace means no preference: it does not pull the pipeline down")
+        await gate.open()
+        await pipeline.shutdown()
+        #expect(errors.all.isEmpty, "nor is it reported as unreachable: \(errors.all)")
+    }
+
     @Test func setLevelReachesExistingLoggersAndTheirChildren() async throws {
         let memory = MemorySink()
         let pipeline = try LogPipeline(
