@@ -22,7 +22,12 @@ package final class CooperativeHost: Sendable {
     /// Synchronous mode: sinks write on the calling thread, and optional idle timers (a file
     /// sink's sync timer) are not run.
     package let isSynchronous: Bool
-    private let members = LockedValue([ThreadExecutor]())
+    /// The executors on this host, held weakly (each holds the host).
+    private let members = LockedValue([Member]())
+
+    private struct Member {
+        weak var executor: ThreadExecutor?
+    }
     /// Moves whenever a member gets work, so a helper that found nothing to do can tell whether it
     /// may wait.
     private let work = Atomic<UInt64>(0)
@@ -44,8 +49,9 @@ package final class CooperativeHost: Sendable {
     /// An executor of the pipeline now runs on this host.
     package func adopt(_ executor: ThreadExecutor) {
         members.withLock { members in
-            if !members.contains(where: { $0 === executor }) {
-                members.append(executor)
+            members.removeAll { $0.executor == nil }
+            if !members.contains(where: { $0.executor === executor }) {
+                members.append(Member(executor: executor))
             }
         }
     }
@@ -113,7 +119,7 @@ package final class CooperativeHost: Sendable {
     /// Runs one batch of waiting jobs of any member executor nobody is running, on the calling
     /// thread. Returns whether it ran any.
     package func helpOnce() -> Bool {
-        let executors = members.withLock { $0 }
+        let executors = members.withLock { $0.compactMap(\.executor) }
         var ran = false
         for executor in executors where executor.hasIdleWork {
             ran = executor.helpDrain() || ran

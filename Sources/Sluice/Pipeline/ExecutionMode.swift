@@ -16,7 +16,8 @@
 ///
 /// Every mode uses the same sinks, formats, stats and accounting. Network sinks (`SyslogSink`,
 /// `HTTPSink`, `PostgresSink`, a sink on ``DeliveryEngine``) keep one delivery thread of their own in
-/// every mode, because they block on sockets and wait out backoffs.
+/// every mode, because they block on sockets and wait out backoffs; `SQLiteSink` keeps its
+/// maintenance thread (retention, checkpoints).
 ///
 /// - Important: In ``cooperative`` mode blocking `write(2)` and `fdatasync` calls run on the
 ///   executor you chose (by default Swift's cooperative pool, whose threads are meant never to

@@ -28,16 +28,18 @@ import Darwin
 /// print(pipeline.stats)
 /// ```
 ///
-/// The collector runs on a thread the pipeline owns, and each sink on a thread of its own, so the
-/// pipeline keeps draining when every thread of Swift's cooperative pool is busy and blocking I/O
-/// never runs on that pool.
+/// By default (``ExecutionMode/dedicatedThreads``) the collector runs on a thread the pipeline owns,
+/// and each sink on a thread of its own, so the pipeline keeps draining when every thread of Swift's
+/// cooperative pool is busy and blocking I/O never runs on that pool. ``ExecutionMode/synchronous``
+/// and ``ExecutionMode/cooperative`` start no threads of their own; see <doc:ExecutionModes>.
 ///
 /// - Important: `LogPipeline` is `Sendable`; every method may be called from any task or thread.
 ///   Records from one thread reach each sink in the order they were logged, and so do records from one
 ///   task, unless the wall clock steps backwards between two of its calls made on different threads.
 ///   Records from different threads are ordered by their timestamps. Call
-///   ``shutdown(timeout:)`` before the process exits: records still queued when it exits without a
-///   shutdown are lost.
+///   ``shutdown(timeout:)`` before the process exits; a process that returns from `main` or calls
+///   `exit()` without it still has its queued records written by the exit drain (unless
+///   `drainAtExit` is `false`), but a crash or `kill -9` loses what is still queued.
 public final class LogPipeline: Sendable {
     package let core: PipelineStorage
     /// The collector, except in synchronous mode.
