@@ -60,7 +60,9 @@ final class LineTransport: DeliveryTransport {
         }
         var sent = 0
         while sent < payload.bytes.count {
-            let n = payload.bytes.withUnsafeBytes { send(socket, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            let n = payload.bytes.withUnsafeBytes {
+                send(socket, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL))
+            }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
                 let reason = String(cString: strerror(errno))
@@ -68,7 +70,8 @@ final class LineTransport: DeliveryTransport {
                 // Whole lines that went out before the break need not go again.
                 let delivered = payload.messageEnds.prefix { $0 <= sent }.count
                 return .failure(
-                    DeliveryFailure(.connection, "127.0.0.1:\(port): \(reason)", delivered: delivered, outcomeUnknown: true))
+                    DeliveryFailure(
+                        .connection, "127.0.0.1:\(port): \(reason)", delivered: delivered, outcomeUnknown: true))
             }
             sent += n
         }
@@ -150,7 +153,9 @@ final class LineReceiver: Sendable {
 
 @Suite(.serialized, .timeLimit(.minutes(2))) struct DeliveringSinkTests {
     func index(_ line: String) -> Int? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            return nil
+        }
         return (object["metadata"] as? [String: Any])?["index"] as? Int
     }
 
@@ -178,7 +183,8 @@ final class LineReceiver: Sendable {
 
     @Test func itRetriesUntilTheReceiverIsUpAndLosesNothing() async throws {
         let port = try freePort(type: SOCK_STREAM)
-        let sink = try LineSink(port: port, retry: RetryOptions(initialBackoff: .milliseconds(20), maxBackoff: .milliseconds(100)))
+        let sink = try LineSink(
+            port: port, retry: RetryOptions(initialBackoff: .milliseconds(20), maxBackoff: .milliseconds(100)))
         let errors = ErrorCollector()
         let pipeline = try LogPipeline(
             sinks: [sink], level: .info, levelEnvironmentVariable: nil, drainAtExit: false,
@@ -208,7 +214,8 @@ final class LineReceiver: Sendable {
         let port = try freePort(type: SOCK_STREAM)
         let sink = try LineSink(
             port: port,
-            retry: RetryOptions(initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(20), retryBudget: .milliseconds(100)))
+            retry: RetryOptions(
+                initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(20), retryBudget: .milliseconds(100)))
         let pipeline = try LogPipeline(
             sinks: [sink], level: .info, levelEnvironmentVariable: nil, drainAtExit: false, onInternalError: .ignore)
         let log = pipeline.logger(label: "lost")
@@ -223,7 +230,8 @@ final class LineReceiver: Sendable {
 
     @Test func anEngineRefusesRetryOptionsOutOfRange() {
         #expect(throws: SluiceError.self) {
-            try DeliveryEngine(name: "bad", retry: RetryOptions(maxPendingBatches: 0), transport: LineTransport(port: 1))
+            try DeliveryEngine(
+                name: "bad", retry: RetryOptions(maxPendingBatches: 0), transport: LineTransport(port: 1))
         }
     }
 }

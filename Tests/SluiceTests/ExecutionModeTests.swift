@@ -87,7 +87,8 @@ import Testing
         }
         await pipeline.shutdown()
         for path in [text, json] {
-            let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            let lines = try String(contentsOfFile: path, encoding: .utf8).split(
+                separator: "\n", omittingEmptySubsequences: false)
             #expect(lines.count == hostile.count + 1 && lines.last == "", "\(path): \(lines.count) lines")
         }
         let records = try String(contentsOfFile: json, encoding: .utf8).split(separator: "\n").map {
@@ -195,7 +196,8 @@ import Testing
         let loop = ThreadExecutor(name: "app-loop")
         let probe = ThreadProbeSink()
         let pipeline = try LogPipeline(
-            sinks: [probe], level: .trace, levelEnvironmentVariable: nil, mode: .cooperative(on: loop as any TaskExecutor),
+            sinks: [probe], level: .trace, levelEnvironmentVariable: nil,
+            mode: .cooperative(on: loop as any TaskExecutor),
             drainAtExit: false, onInternalError: .ignore)
         for i in 0..<100 {
             pipeline.logger(label: "loop").info("r\(i)")

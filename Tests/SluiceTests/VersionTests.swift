@@ -6,8 +6,9 @@ import Testing
     /// The constant and the newest heading of CHANGELOG.md say the same version.
     @Test func theVersionConstantMatchesTheNewestChangelogEntry() throws {
         var directory = URL(fileURLWithPath: #filePath)
-        while directory.path != "/" && !FileManager.default.fileExists(
-            atPath: directory.appendingPathComponent("CHANGELOG.md").path)
+        while directory.path != "/"
+            && !FileManager.default.fileExists(
+                atPath: directory.appendingPathComponent("CHANGELOG.md").path)
         {
             directory.deleteLastPathComponent()
         }

@@ -445,8 +445,8 @@ if let disabled, let ns = disabled.disabledNanoseconds {
 
 let allVerified = (rows.values.flatMap(\.values) + [steady].compactMap { $0 } + steadyPeers.values + steadyModes.values)
     .allSatisfy {
-    $0.verification == nil || $0.verification == "ok"
-}
+        $0.verification == nil || $0.verification == "ok"
+    }
 
 if options.json {
     struct Output: Codable {
@@ -600,7 +600,9 @@ if options.json {
         print("")
         print("| System | caller p50 / p99 / p99.9 | written | Peak RSS | Output verified |")
         print("|---|---|---|---|---|")
-        let modeRows = steadyModes.sorted(by: { $0.key < $1.key }).map { ("sluice (\(options.policy), \($0.key))", $0.value) }
+        let modeRows = steadyModes.sorted(by: { $0.key < $1.key }).map {
+            ("sluice (\(options.policy), \($0.key))", $0.value)
+        }
         for (name, result) in [("sluice (\(options.policy))", steady)] + modeRows
             + steadyPeers.sorted(by: { $0.key < $1.key })
         {

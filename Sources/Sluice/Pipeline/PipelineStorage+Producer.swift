@@ -441,7 +441,8 @@ extension PipelineStorage {
                 continue
             }
             let slice = now &+ 1_000_000
-            if let grant = chunks.take(atLeast: size, waiting: true, deadline: deadline.map { min($0, slice) } ?? slice) {
+            if let grant = chunks.take(atLeast: size, waiting: true, deadline: deadline.map { min($0, slice) } ?? slice)
+            {
                 return grant
             }
         }

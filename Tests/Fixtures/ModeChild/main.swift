@@ -11,12 +11,13 @@
 // It prints `key=value` lines the tests read. No Foundation, so that nothing starts a thread the
 // test does not expect.
 
+import Sluice
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import Sluice
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 4, let records = Int(arguments[arguments.count - 2]) else {

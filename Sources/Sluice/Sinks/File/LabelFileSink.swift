@@ -371,7 +371,9 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning, Leve
 
     private func scheduleSyncTimer() {
         // Synchronous mode runs no timers: a sync that is due happens at the next write or flush.
-        guard !archiver.timers.skipsIdleTimers, let deadline = engine.syncTimerDeadline(for: Array(files.values)) else { return }
+        guard !archiver.timers.skipsIdleTimers, let deadline = engine.syncTimerDeadline(for: Array(files.values)) else {
+            return
+        }
         let timers = archiver.timers
         timers.schedule(at: deadline) {
             Task(name: "sluice file sync", executorPreference: timers) {
