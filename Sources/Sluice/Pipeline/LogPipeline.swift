@@ -241,6 +241,9 @@ public final class LogPipeline: Sendable {
                 await collector.run(stream)
             }
         }
+        for sink in sinks {
+            (sink as? any SinkExecutorOwning)?.startBackgroundWork()
+        }
         if let fallback {
             onInternalError.handle(fallback)
         }

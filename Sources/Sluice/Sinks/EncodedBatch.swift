@@ -36,10 +36,14 @@ package protocol SinkExecutorOwning: LogSink {
     /// Executors the sink uses for background work (compression, retention, timers); a pipeline
     /// that runs as tasks runs these as tasks too.
     var backgroundExecutors: [ThreadExecutor] { get }
+    /// Starts background work held back until the pipeline chose where it runs (a file sink's
+    /// start-up sweep of old archives).
+    func startBackgroundWork()
 }
 
 extension SinkExecutorOwning {
     package var backgroundExecutors: [ThreadExecutor] { [] }
+    package func startBackgroundWork() {}
 }
 
 /// A sink the calling thread can write directly (``ExecutionMode/synchronous``): the built-in file,

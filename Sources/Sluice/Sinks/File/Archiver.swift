@@ -16,6 +16,8 @@ import Darwin
 package final class Archiver: Sendable {
     private struct State {
         var pending: [ArchiveNaming] = []
+        /// Sweeps asked for before the sink's work may start (see ``sweepLater(_:)``).
+        var deferred: [ArchiveNaming] = []
         var running = false
         var idleWaiters: [Promise<Void>] = []
     }
@@ -61,6 +63,27 @@ package final class Archiver: Sendable {
         }
         if start {
             executor.schedule(at: .now) { [self] in drain() }
+        }
+    }
+
+    /// Queues a sweep that starts with ``startDeferredSweeps()``: a sink created outside a pipeline
+    /// (or before its pipeline chose where its work runs) must not start a thread yet.
+    package func sweepLater(_ naming: ArchiveNaming) {
+        state.withLock { state in
+            if !state.deferred.contains(naming) {
+                state.deferred.append(naming)
+            }
+        }
+    }
+
+    /// Starts the sweeps ``sweepLater(_:)`` queued, if any.
+    package func startDeferredSweeps() {
+        let deferred: [ArchiveNaming] = state.withLock { state in
+            defer { state.deferred = [] }
+            return state.deferred
+        }
+        for naming in deferred {
+            sweep(naming)
         }
     }
 

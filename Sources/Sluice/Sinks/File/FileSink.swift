@@ -61,6 +61,10 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning, LevelFoll
 
     package nonisolated var backgroundExecutors: [ThreadExecutor] { [archiver.timers] }
 
+    package nonisolated func startBackgroundWork() {
+        archiver.startDeferredSweeps()
+    }
+
     public nonisolated let name: String
     public nonisolated let level: LogLevel
     package nonisolated let followsPipelineLevel: Bool
@@ -72,9 +76,6 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning, LevelFoll
     private let archiver: Archiver
     private let fallback: (any LogSink)?
     private var closed = false
-    /// Whether the sweep of an earlier run's archives was started (at the first write, so that
-    /// creating a sink starts no thread before a pipeline chose where its work runs).
-    private var sweptAtStart = false
 
     /// Opens (or creates) the file for appending.
     ///
@@ -187,6 +188,12 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning, LevelFoll
         let engine = FileWriteEngine(
             format: format, rotation: rotation, durability: durability, failure: failure, fallback: fallback,
             stats: recorder, clock: clock, archiver: archiver)
+        if engine.archives {
+            // Leftovers of an earlier run: uncompressed or half-compressed archives, expired ones.
+            // Started by the pipeline once it chose where the sink's work runs, or by the first
+            // write, flush or close.
+            archiver.sweepLater(file.naming)
+        }
         self.path = path
         self.level = level ?? .trace
         followsPipelineLevel = level == nil
@@ -226,13 +233,7 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning, LevelFoll
         guard !closed else {
             throw SluiceError(.writeFailed, "file sink for '\(path)' is closed")
         }
-        if !sweptAtStart {
-            sweptAtStart = true
-            if engine.archives {
-                // Leftovers of an earlier run: uncompressed or half-compressed archives, expired ones.
-                archiver.sweep(file.naming)
-            }
-        }
+        archiver.startDeferredSweeps()
     }
 
     /// Hands everything to the operating system (it already is, after every batch) and
@@ -266,6 +267,7 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning, LevelFoll
     /// Syncs and closes the file, then waits for background compression and retention to finish.
     public func close() async throws(SluiceError) {
         guard !closed else { return }
+        archiver.startDeferredSweeps()
         let firstError = closeFile()
         if let fallback {
             try? await fallback.flush()
@@ -294,6 +296,7 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning, LevelFoll
 
     /// Waits until background compression and retention are done (tests and tools use this).
     package func waitForArchiving() async {
+        archiver.startDeferredSweeps()
         await archiver.waitUntilIdle()
     }
 
@@ -341,6 +344,7 @@ extension FileSink: SynchronousSink {
     }
 
     package nonisolated func closeSynchronously() throws {
+        archiver.startDeferredSweeps()
         let firstError: SluiceError? = executor.runExclusively {
             assumeIsolated { sink in sink.closed ? nil : sink.closeFile() }
         }
