@@ -505,6 +505,49 @@ import Testing
         #expect(report.stats.logged == 800 && report.stats.written == 800 && report.stats.isBalanced)
     }
 
+    /// Callers waiting for room when shutdown begins still get in, and the collector takes what they
+    /// store even though no batch deadline is pending: shutdown finishes long before its deadline.
+    @Test func shutdownTakesRecordsFromCallersThatWereWaiting() async throws {
+        for round in 0..<50 {
+            let gate = GateSink()
+            let pipeline = try makePipeline(
+                [gate], batching: BatchingOptions(maxRecords: 4, maxDelay: .seconds(600)),
+                queue: QueueOptions(capacity: 4, overflow: .block),
+                delivery: DeliveryOptions(inboxCapacity: 1, stallTimeout: .seconds(600)))
+            let log = pipeline.logger(label: "late")
+            let done = DispatchGroup()
+            for producer in 0..<3 {
+                done.enter()
+                Thread {
+                    for i in 0..<20 {
+                        log.info("r\(round) p\(producer) \(i)")
+                    }
+                    done.leave()
+                }.start()
+            }
+            // Wait until every producer is parked or done, then shut down while they are.
+            let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+            while pipeline.stats.logged < 15 && ContinuousClock.now < deadline {
+                await Task.yield()
+            }
+            let shutdown = Task { await pipeline.shutdown(timeout: .seconds(5)) }
+            await gate.open()
+            let report = await shutdown.value
+            #expect(!report.timedOut, "round \(round): \(report.stats)")
+            #expect(report.duration < .seconds(4), "round \(round)")
+            // Calls made after shutdown began are dropped; every other one is written.
+            #expect(report.stats.written + report.stats.dropped.shutdown == 60, "round \(round)")
+            #expect(report.stats.dropped.overflow == 0 && report.stats.dropped.sinkFailure == 0, "round \(round)")
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    done.wait()
+                    continuation.resume()
+                }
+            }
+            #expect(report.stats.isBalanced)
+        }
+    }
+
     @Test func disabledLevelsDoNotEvaluateTheirMessageOrMetadata() async throws {
         let memory = MemorySink()
         let pipeline = try makePipeline([memory], level: .info)
