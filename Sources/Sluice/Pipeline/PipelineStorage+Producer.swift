@@ -67,6 +67,7 @@ extension PipelineStorage {
                 stripe.pointee.inTransit -= 1
                 stripe.pointee.droppedShutdown += 1
                 stripes.unlock(index)
+                events.yield(.recordsAvailable)
                 return
             }
             let stored = store(
@@ -101,7 +102,13 @@ extension PipelineStorage {
         case .droppedForShutdown:
             stripe.pointee.droppedShutdown += 1
         }
+        let draining = stripe.pointee.intake != .open
         stripes.unlock(index)
+        if draining {
+            // The collector may be waiting for the last calls on their way in before it closes the
+            // sinks; this one will never store anything, so tell it to look again.
+            events.yield(.recordsAvailable)
+        }
     }
 
     @inline(__always)
@@ -376,6 +383,7 @@ extension PipelineStorage {
             stripe.pointee.droppedShutdown += 1
             stripes.unlock(index)
             chunks.giveBack(grant)
+            events.yield(.recordsAvailable)
             return
         }
         let outcome = store(
