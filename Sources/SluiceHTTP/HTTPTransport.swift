@@ -146,6 +146,7 @@ package enum RetryAfter {
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: trimmed) else { return nil }
         let interval = date.timeIntervalSince(now)
-        return interval > 0 ? .milliseconds(Int(interval * 1000)) : .zero
+        // A date centuries ahead must not trap the conversion; a day is as good as forever here.
+        return interval > 0 ? .milliseconds(Int64(min(interval, 1e12) * 1000)) : .zero
     }
 }

@@ -262,8 +262,7 @@ package final class SyslogSocketTransport: DeliveryTransport {
         }
         guard errno == EINPROGRESS else { return errno }
         var request = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-        let (seconds, attoseconds) = timeout.components
-        let milliseconds = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int32(clamping: timeout.clampedNanoseconds / 1_000_000)
         var ready: Int32
         repeat {
             ready = poll(&request, 1, milliseconds)

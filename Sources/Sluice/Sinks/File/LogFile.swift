@@ -87,7 +87,7 @@ package final class LogFile {
         // A file that already holds data belongs to the period it was last written in, so a restart
         // (or reopening) after a boundary still rotates it.
         let modified = LogTimestamp(
-            nanosecondsSinceEpoch: Int64(info.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(info.st_mtim.tv_nsec))
+            clampingSeconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec))
         schedule.fileOpened(now: size > 0 ? min(modified, now) : now)
         lastSync = .now
         return result
@@ -198,7 +198,7 @@ package final class LogFile {
         }
         let (written, error) = FileDescriptorIO.writeAll(descriptor, bytes)
         guard let error else {
-            size += Int64(written)
+            size = size.saturatingAdd(Int64(written))
             unsynced = true
             return nil
         }
@@ -263,9 +263,11 @@ package final class LogFile {
         if syncData {
             sync()
         }
-        var time = max(archiveTime, LogTimestamp(nanosecondsSinceEpoch: lastArchiveTime.nanosecondsSinceEpoch + 1_000))
+        var time = max(
+            archiveTime, LogTimestamp(nanosecondsSinceEpoch: lastArchiveTime.nanosecondsSinceEpoch.saturatingAdd(1_000))
+        )
         while directory.exists(naming.archiveName(at: time)) || directory.exists(naming.name(at: time, kind: .gzip)) {
-            time.nanosecondsSinceEpoch += 1_000
+            time.nanosecondsSinceEpoch = time.nanosecondsSinceEpoch.saturatingAdd(1_000)
         }
         let archive = naming.archiveName(at: time)
         if let error = directory.rename(name, to: archive) {

@@ -47,9 +47,9 @@ package struct RotationSchedule {
                 self.nextBoundary = period.map { boundary(after: now.secondsSinceEpoch, period: $0) }
                 return .keep
             }
-            return .rotate(archiveTime: LogTimestamp(nanosecondsSinceEpoch: nextBoundary * 1_000_000_000))
+            return .rotate(archiveTime: LogTimestamp(clampingSeconds: nextBoundary, nanoseconds: 0))
         }
-        if let maxBytes, fileSize > 0, fileSize + Int64(lineLength) > maxBytes {
+        if let maxBytes, fileSize > 0, fileSize.saturatingAdd(Int64(lineLength)) > maxBytes {
             return .rotate(archiveTime: now)
         }
         return .keep
@@ -60,7 +60,8 @@ package struct RotationSchedule {
     package mutating func rotationFailed(now: LogTimestamp) {
         failedAttempts += 1
         let seconds = Int64(1) << Int64(min(failedAttempts - 1, 8))
-        retryAfter = LogTimestamp(nanosecondsSinceEpoch: now.nanosecondsSinceEpoch + min(seconds, 300) * 1_000_000_000)
+        retryAfter = LogTimestamp(
+            nanosecondsSinceEpoch: now.nanosecondsSinceEpoch.saturatingAdd(min(seconds, 300) * 1_000_000_000))
     }
 
     /// The first boundary of `period` strictly after `seconds`, in UTC or local time.
