@@ -136,26 +136,14 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
 
     private func startThreadLocked() {
         threadRunning = true
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(
-            &thread, nil,
-            { context in
-                let executor = Unmanaged<ThreadExecutor>.fromOpaque(context!).takeRetainedValue()
-                executor.runLoop()
-                return nil
-            }, context)
-        precondition(rc == 0, "Sluice could not start its thread '\(name)': pthread_create returned \(rc)")
-        pthread_detach(thread)
+        SluiceThread.start(name: name) { [self] in
+            runLoop()
+        }
     }
 
     private func runLoop() {
         PipelineThread.enter(self)
         defer { PipelineThread.leave() }
-        #if os(Linux)
-        // Visible in `top -H`, `ps -L` and debuggers; Linux allows 15 bytes.
-        _ = setThreadName(pthread_self(), String(decoding: name.utf8.prefix(15), as: UTF8.self))
-        #endif
         var batch: [UnownedJob] = []
         var dueActions: [@Sendable () -> Void] = []
         while true {
@@ -226,9 +214,3 @@ package enum PipelineThread {
         return Unmanaged<ThreadExecutor>.fromOpaque(pointer).takeUnretainedValue()
     }
 }
-
-#if os(Linux)
-// glibc's pthread_setname_np is a GNU extension the Glibc module does not import.
-@_silgen_name("pthread_setname_np")
-private func setThreadName(_ thread: pthread_t, _ name: UnsafePointer<CChar>) -> Int32
-#endif

@@ -69,7 +69,7 @@ package final class DeliveryEngine: @unchecked Sendable {
     private func startThreadIfNeeded() {
         guard !state.threadStarted else { return }
         state.threadStarted = true
-        WorkerThread.start(name: "sluice-net") { [self] in
+        SluiceThread.start(name: "sluice-net") { [self] in
             run()
         }
     }
@@ -352,26 +352,5 @@ package final class DeliveryEngine: @unchecked Sendable {
         for waiter in after.drained {
             waiter.fulfill(())
         }
-    }
-}
-
-/// Starts a detached thread for a blocking loop.
-package enum WorkerThread {
-    package static func start(name: String, _ body: @escaping @Sendable () -> Void) {
-        final class Box: Sendable {
-            let body: @Sendable () -> Void
-            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-        }
-        let context = Unmanaged.passRetained(Box(body)).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(
-            &thread, nil,
-            { context in
-                let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
-                box.body()
-                return nil
-            }, context)
-        precondition(rc == 0, "Sluice could not start its thread '\(name)': pthread_create returned \(rc)")
-        pthread_detach(thread)
     }
 }
