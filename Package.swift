@@ -59,9 +59,11 @@ let package = Package(
         .executableTarget(name: "SluiceDemo", dependencies: ["Sluice"], path: "Examples/Demo"),
         // A heavy writer the tests start as a child process and kill with SIGKILL.
         .executableTarget(name: "SluiceCrashWriter", dependencies: ["Sluice"], path: "Tests/Fixtures/CrashWriter"),
+        // Fault scenarios (SIGPIPE and the like) the tests run in a process of their own.
+        .executableTarget(name: "SluiceFaultChild", dependencies: ["Sluice"], path: "Tests/Fixtures/FaultChild"),
         .testTarget(
             name: "SluiceTests",
-            dependencies: ["Sluice", "SluiceTesting", "SluiceHTTP", "SluiceCrashWriter"],
+            dependencies: ["Sluice", "SluiceTesting", "SluiceHTTP", "SluiceCrashWriter", "SluiceFaultChild"],
             // The HTTP and syslog receivers the tests start as child processes.
             exclude: ["Receivers/http_receiver.py", "Receivers/validate_otlp.py"]
         ),

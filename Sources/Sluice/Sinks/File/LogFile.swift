@@ -196,7 +196,7 @@ package final class LogFile {
         if mayEndTorn {
             guard repairAfterFailure() else { return EIO }
         }
-        let (written, error) = FileDescriptorIO.writeAll(descriptor, bytes)
+        let (written, error) = FileDescriptorIO.writeAll(descriptor, bytes, kind: isRegular ? .regular : nil)
         guard let error else {
             size = size.saturatingAdd(Int64(written))
             unsynced = true
