@@ -34,6 +34,12 @@ import Testing
         #expect(outcome.result.hasPrefix("survived written=0 sinkFailure=2000 balanced=true"), "\(outcome.result)")
     }
 
+    @Test func internalErrorsToAClosedStandardErrorDoNotKillTheProcess() async throws {
+        let outcome = try await run("stderr-closed")
+        #expect(outcome.reason == .exit, "killed by signal \(outcome.status)")
+        #expect(outcome.result.hasPrefix("survived written=0 sinkFailure=2000"), "\(outcome.result)")
+    }
+
     @Test func aSyslogReceiverThatResetsMidBatchLosesNothingAndKillsNothing() async throws {
         let outcome = try await run("syslog-tcp-reset")
         #expect(outcome.reason == .exit, "killed by signal \(outcome.status)")
