@@ -89,6 +89,8 @@ package final class DeliveryEngine: @unchecked Sendable {
     private struct Aftermath {
         var settlements: [(BatchSettlement, SluiceError?)] = []
         var drained: [Promise<Void>] = []
+        /// Reports for the pipeline's error handler: a user callback, never called under `lock`.
+        var reports: [(BatchSettlement, InternalError)] = []
     }
 
     /// Takes a batch, already encoded into payloads. Never waits for the network; waits for room
@@ -257,7 +259,7 @@ package final class DeliveryEngine: @unchecked Sendable {
             )
             if actions.contains(where: { if case .wake = $0 { true } else { false } }) {
                 state.stats.retries += 1
-                reportRetry(failure, to: delivery.settlement)
+                reportRetry(failure, to: delivery.settlement, &after)
             }
             perform(actions, &after, reason: failure)
         }
@@ -335,17 +337,22 @@ package final class DeliveryEngine: @unchecked Sendable {
         state.stats.lastError = failure.message
     }
 
-    /// The first failure of a kind is reported at once, repeats at most once per interval.
-    private func reportRetry(_ failure: DeliveryFailure, to settlement: BatchSettlement) {
+    /// The first failure of a kind is reported at once, repeats at most once per interval. The
+    /// report is made once the lock is released.
+    private func reportRetry(_ failure: DeliveryFailure, to settlement: BatchSettlement, _ after: inout Aftermath) {
         guard let suppressed = failureReports.admit(key: "\(failure.kind)") else { return }
         var message = "\(failure.message); retrying with backoff"
         if suppressed > 0 {
             message += " (\(suppressed) more failures like it since the last report)"
         }
-        settlement.report(InternalError(kind: .deliveryRetrying, sinkName: name, message: message, underlying: failure))
+        after.reports.append(
+            (settlement, InternalError(kind: .deliveryRetrying, sinkName: name, message: message, underlying: failure)))
     }
 
     private func finish(_ after: Aftermath) {
+        for (settlement, report) in after.reports {
+            settlement.report(report)
+        }
         for (settlement, error) in after.settlements {
             settlement.settle(error: error)
         }
