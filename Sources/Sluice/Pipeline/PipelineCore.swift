@@ -196,6 +196,8 @@ package final class PipelineCore: @unchecked Sendable {
     /// Ends the operation in progress; `error` is its failure, if any. Writes are timed.
     package func sinkOperationFinished(_ index: Int, error: (any Error)?, isWrite: Bool) {
         let now = MonotonicTime.nanoseconds()
+        // A sink's error is user code: describe it before taking the hot-path lock.
+        let errorText = error.map { String(describing: $0) }
         lock.withLock {
             var sink = ledger.sinks[index]
             if isWrite, let since = sink.busySince, now >= since {
@@ -203,10 +205,10 @@ package final class PipelineCore: @unchecked Sendable {
                 sink.timedWrites += 1
             }
             sink.busySince = nil
-            if let error {
+            if let errorText {
                 sink.errors += 1
                 sink.consecutiveFailures += 1
-                sink.lastError = String(describing: error)
+                sink.lastError = errorText
             } else if isWrite {
                 // Only a successful write proves the sink works again; a no-op flush does not.
                 sink.consecutiveFailures = 0
@@ -218,11 +220,12 @@ package final class PipelineCore: @unchecked Sendable {
     /// A batch a sink accepted earlier was delivered (`error == nil`) or given up on. Like a write,
     /// success clears the run of failures and failure extends it.
     package func sinkDeliveryFinished(_ index: Int, error: (any Error)?) {
+        let errorText = error.map { String(describing: $0) }
         lock.withLock {
-            if let error {
+            if let errorText {
                 ledger.sinks[index].errors += 1
                 ledger.sinks[index].consecutiveFailures += 1
-                ledger.sinks[index].lastError = String(describing: error)
+                ledger.sinks[index].lastError = errorText
             } else {
                 ledger.sinks[index].consecutiveFailures = 0
             }
