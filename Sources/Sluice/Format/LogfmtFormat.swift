@@ -5,9 +5,10 @@
 /// ```
 ///
 /// The fixed keys `ts`, `level`, `label`, `msg` (and `source` when enabled) come first; a metadata key
-/// equal to one of them is written with a leading underscore (`_level`) so it cannot shadow it. Keys
-/// lose characters that cannot appear unquoted (they become `_`); values are quoted and escaped when
-/// needed; nested values are quoted JSON.
+/// equal to one of them gets a leading underscore (`_level`; `_level` itself becomes `__level`), so
+/// it cannot shadow it. Characters that cannot appear in an unquoted key, and `%`, are
+/// percent-encoded (`a b` → `a%20b`), so distinct keys always render distinctly; values are quoted
+/// and escaped when needed; nested values are quoted JSON.
 ///
 /// ```swift
 /// let file = try FileSink(path: "logs/app.log", format: .logfmt)
@@ -32,17 +33,6 @@ public struct LogfmtFormat: LogFormat {
         self.fractionDigits = fractionDigits
     }
 
-    /// Whether `key` is one of the fixed keys (`ts`, `level`, `label`, `msg`, `source`).
-    private static func isReserved(_ key: String) -> Bool {
-        switch key.utf8.count {
-        case 2: key == "ts"
-        case 3: key == "msg"
-        case 5: key == "level" || key == "label"
-        case 6: key == "source"
-        default: false
-        }
-    }
-
     public func write(_ record: LogRecord, to output: inout LogOutput) {
         output.append("ts=")
         output.appendTimestamp(record.timestamp, fractionDigits: fractionDigits)
@@ -58,10 +48,7 @@ public struct LogfmtFormat: LogFormat {
         }
         record.forEachMetadata { key, value in
             output.append(UInt8(ascii: " "))
-            if Self.isReserved(key) {
-                output.append(UInt8(ascii: "_"))
-            }
-            output.appendKey(key)
+            output.appendKey(key, reserved: .logfmt)
             output.append(UInt8(ascii: "="))
             output.appendTextValue(value, limit: maxMessageBytes)
         }

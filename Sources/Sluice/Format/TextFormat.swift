@@ -5,7 +5,8 @@
 /// ```
 ///
 /// Time (RFC 3339, UTC), level, label, message, then metadata as `key=value` (values quoted and
-/// escaped when they hold spaces or special characters, nested values as JSON). When the output is a
+/// escaped when they hold spaces or special characters, nested values as JSON; in keys such
+/// characters and `%` are percent-encoded, so distinct keys always render distinctly). When the output is a
 /// terminal that accepts colours, the level is coloured and the time dimmed.
 ///
 /// ```swift
