@@ -156,11 +156,14 @@ package final class DeliveryEngine: @unchecked Sendable {
         }
     }
 
-    /// The pipeline's shutdown deadline passed: forget every batch (the pipeline settled them), stop.
+    /// The pipeline's shutdown deadline passed: forget every batch (the pipeline settled them as
+    /// dropped for shutdown, and the sink's own stats count them the same way), stop.
     package func abandon() {
         let waiters: [Promise<Void>] = lock.withLock {
             for id in state.machine.abandon() {
-                state.deliveries[id] = nil
+                guard let delivery = state.deliveries.removeValue(forKey: id) else { continue }
+                state.stats.droppedBatches += 1
+                state.stats.droppedRecords.shutdown += delivery.payloads[delivery.next...].reduce(0) { $0 + $1.records }
             }
             state.sendNow = nil
             state.wakeAt = nil
