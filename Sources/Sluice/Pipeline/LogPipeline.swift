@@ -410,6 +410,11 @@ public final class LogPipeline: Sendable {
         )
     }
 
+    /// Items (batches and markers) waiting in each sink's inbox, in sink order.
+    package var inboxItemCounts: [Int] {
+        drivers.map(\.inbox.itemCount)
+    }
+
     /// A summary for readiness and liveness probes.
     public var health: PipelineHealth {
         let stats = self.stats

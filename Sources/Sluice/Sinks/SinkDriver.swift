@@ -28,7 +28,7 @@ package final class SinkDriver: Sendable {
         self.name = name
         self.level = sink.level
         self.sink = sink
-        self.inbox = SinkInbox(capacity: inboxCapacity)
+        self.inbox = SinkInbox(capacity: inboxCapacity, sinkIndex: index)
         self.executor = ThreadExecutor(name: "sluice-sink-\(index)")
         self.core = core
         self.reportError = reportError
