@@ -59,6 +59,7 @@ package enum SluiceThread {
                     // Linux allows 15 bytes.
                     _ = setThreadName(pthread_self(), String(decoding: box.name.utf8.prefix(15), as: UTF8.self))
                     #endif
+                    PipelineThread.enterUnattached()
                     box.body()
                     return nil
                 }, context)
@@ -70,7 +71,9 @@ package enum SluiceThread {
         }
         state.withLock { $0.fallbacks += 1 }
         DispatchQueue.global().async {
+            PipelineThread.enterUnattached()
             box.body()
+            PipelineThread.leave()
         }
     }
 }

@@ -127,7 +127,7 @@ public final class LogPipeline: Sendable {
             )
         }
         self.drivers = drivers
-        collectorExecutor = ThreadExecutor(name: "sluice-collector")
+        collectorExecutor = ThreadExecutor(name: "sluice-collector", pipelineID: core.id)
         collector = Collector(
             executor: collectorExecutor,
             core: core,

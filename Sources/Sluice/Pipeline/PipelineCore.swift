@@ -29,6 +29,12 @@ package final class PipelineCore: @unchecked Sendable {
     package let sinkLevels: [LogLevel]
     package let stallTimeout: Duration
     package let createdAt = ContinuousClock.now
+    /// Tells this pipeline's threads from other pipelines' (``PipelineThread``, ``PipelineWaits``).
+    package let id = PipelineCore.nextID.withLock { id in
+        id += 1
+        return id
+    }
+    private static let nextID = LockedValue<UInt64>(0)
 
     package init(
         queue options: QueueOptions,
@@ -58,14 +64,28 @@ package final class PipelineCore: @unchecked Sendable {
     /// Queues a record (the hot path).
     package func submit(_ record: consuming LogRecord) {
         let level = record.level
-        let canWait = blockWhenFull && !PipelineThread.isCurrent
+        // Which thread asks decides whether it may wait (PipelineThread); only under `block`.
+        let role = blockWhenFull ? PipelineThread.role : .unattached
+        let canWait = blockWhenFull && role != .unattached && role != .pipeline(id)
         lock.lock()
         var admission = queue.admit(level: level, isRetry: false, canWait: canWait)
+        var waitsOn: UInt64?
         while admission == .mustWait {
+            if case .pipeline(let source) = role, waitsOn == nil {
+                // A thread of another pipeline: wait only if this one does not wait on that one.
+                guard PipelineWaits.begin(from: source, to: id) else {
+                    admission = queue.admit(level: level, isRetry: true, canWait: false)
+                    break
+                }
+                waitsOn = source
+            }
             queue.waitingProducers += 1
             roomAvailable.wait(lock)
             queue.waitingProducers -= 1
             admission = queue.admit(level: level, isRetry: true, canWait: canWait)
+        }
+        if let waitsOn {
+            PipelineWaits.end(from: waitsOn, to: id)
         }
         guard case .admit = admission else {
             lock.unlock()

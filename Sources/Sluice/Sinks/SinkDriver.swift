@@ -29,7 +29,7 @@ package final class SinkDriver: Sendable {
         self.level = sink.level
         self.sink = sink
         self.inbox = SinkInbox(capacity: inboxCapacity, sinkIndex: index)
-        self.executor = ThreadExecutor(name: "sluice-sink-\(index)")
+        self.executor = ThreadExecutor(name: "sluice-sink-\(index)", pipelineID: core.id)
         self.core = core
         self.reportError = reportError
         if let reporting = sink as? any ProblemReportingSink {
