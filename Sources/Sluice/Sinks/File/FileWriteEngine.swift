@@ -85,7 +85,9 @@ package final class FileWriteEngine {
             updateCircuit()
             switch action {
             case .retry(let delay):
-                try? await Task.sleep(for: delay)
+                // The sink's own timer thread, not Task.sleep: its wake-up needs Swift's cooperative
+                // pool, which producers parked under `block` (or any busy program) can saturate.
+                await archiver.timers.sleep(until: ContinuousClock.now.advanced(by: delay))
             case .giveUp(let circuitOpened):
                 if let offset = progress.offset, offset < file.size {
                     let removedBytes = Int(file.size - offset)
