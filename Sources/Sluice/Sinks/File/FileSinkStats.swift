@@ -28,6 +28,10 @@ public struct FileSinkStats: Sendable, Hashable, CustomStringConvertible {
     public var reopens: Int = 0
     /// Write attempts that failed (each retry counts).
     public var writeErrors: Int = 0
+    /// `fdatasync` calls that failed. Under ``Durability/fsyncEveryBatch`` the batch is then written
+    /// again and synced again before it counts as written; under the other policies what was
+    /// written since the last successful sync may be missing from the disk after a power loss.
+    public var syncFailures: Int = 0
     /// Records the sink gave up on (the pipeline counts them as dropped, reason `sinkFailure`).
     public var recordsGivenUp: Int = 0
     /// Records handed to the fallback sink.

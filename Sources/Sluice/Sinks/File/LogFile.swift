@@ -19,6 +19,9 @@ package final class LogFile {
     package var schedule: RotationSchedule
     /// Data was written since the last `fdatasync`.
     package private(set) var unsynced = false
+    /// The file's size at the last successful `fdatasync` (or when it was opened): what is on the
+    /// disk for sure.
+    package private(set) var syncedSize: Int64 = 0
     /// When data was last synced (or the file opened), for ``Durability/flushEvery(_:)``.
     package var lastSync = ContinuousClock.now
     private var device: UInt64 = 0
@@ -79,6 +82,7 @@ package final class LogFile {
         device = UInt64(info.st_dev)
         inode = UInt64(info.st_ino)
         size = regular ? Int64(info.st_size) : 0
+        syncedSize = size
         mayEndTorn = false
         var result = OpenResult()
         if regular && size > 0 {
@@ -183,6 +187,7 @@ package final class LogFile {
         let actual = Int64(info.st_size)
         if actual < size {
             size = actual
+            syncedSize = min(syncedSize, actual)
             return .truncated
         }
         size = actual
@@ -232,19 +237,32 @@ package final class LogFile {
         guard descriptor >= 0, isRegular, offset < size else { return true }
         if ftruncate(descriptor, off_t(offset)) == 0 {
             size = offset
+            syncedSize = min(syncedSize, offset)
             return true
         }
         return false
     }
 
     /// `fdatasync` if anything was written since the last one. Returns the errno.
+    ///
+    /// After a failure, Linux marks the pages clean and reports the error once: a later call
+    /// succeeds although the data never reached the disk ("fsyncgate"). So a failure is not retried
+    /// here; the data after ``syncedSize`` must be written again before a sync can vouch for it.
     @discardableResult
     package func sync() -> Int32? {
         guard descriptor >= 0, unsynced else { return nil }
+        if let injected = FileFaults.injectedSyncFailure(for: naming.liveName) {
+            // What a failed write-back leaves: the unsynced data is gone.
+            if isRegular {
+                _ = ftruncate(descriptor, off_t(syncedSize))
+            }
+            return injected
+        }
         if fdatasync(descriptor) != 0 && isRegular {
             return errno
         }
         unsynced = false
+        syncedSize = size
         return nil
     }
 
