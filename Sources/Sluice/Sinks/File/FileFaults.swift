@@ -12,8 +12,8 @@ package enum FileFaults {
     private static let syncFailures = LockedValue([String: (count: Int, errno: Int32)]())
 
     /// The next `count` `fdatasync` calls on files named `name` fail with `errno` the way Linux
-    /// fails them after a write-back error: the unsynced data is gone (the file is cut back to what
-    /// was last synced) and the next call succeeds although nothing was written again.
+    /// fails them after a write-back error: the unsynced data is gone (zeros where it was, as a disk
+    /// that never received it reads) and the next call succeeds although nothing was written again.
     package static func failSyncs(_ count: Int, named name: String, errno: Int32 = EIO) {
         syncFailures.withLock { $0[name] = (count, errno) }
     }

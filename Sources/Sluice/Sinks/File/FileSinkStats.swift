@@ -36,7 +36,9 @@ public struct FileSinkStats: Sendable, Hashable, CustomStringConvertible {
     public var recordsGivenUp: Int = 0
     /// Records handed to the fallback sink.
     public var fallbackRecords: Int = 0
-    /// Bytes of a torn last line cut off when a file was opened (left by a crash mid-write).
+    /// Bytes of an unterminated last line found when a file was opened (a write cut short by a
+    /// crash, or another program's output). They are kept, and the line is ended with a newline so
+    /// the next record starts a line of its own.
     public var repairedBytes: Int = 0
     /// The circuit breaker's state.
     public var circuitState: CircuitState = .closed

@@ -132,8 +132,10 @@ package final class LogFile {
             errno: error)
     }
 
-    /// Cuts a partial last line (left by a crash in the middle of a `write(2)`) back to the last
-    /// newline. Returns the bytes removed.
+    /// Ends an unterminated last line (a `write(2)` cut short by a crash, or another program's
+    /// output) with a newline, so the next record starts a line of its own. Nothing is cut: Sluice
+    /// cannot tell its own fragment from bytes someone else wrote. Returns the length of that last
+    /// line (looked for within the last 16 MiB).
     private func repairTornTail() -> Int64 {
         let reader = directory.openFile(name, O_RDONLY)
         guard reader >= 0 else { return 0 }
@@ -142,22 +144,23 @@ package final class LogFile {
         guard pread(reader, &last, 1, off_t(size - 1)) == 1, last != UInt8(ascii: "\n") else { return 0 }
         var block = [UInt8](repeating: 0, count: 64 * 1024)
         var end = size
-        var keep: Int64 = 0
-        search: while end > 0 {
-            let start = max(end - Int64(block.count), 0)
+        let floor = max(size - 16 * 1024 * 1024, 0)
+        var lineStart = floor
+        search: while end > floor {
+            let start = max(end - Int64(block.count), floor)
             let count = Int(end - start)
             let n = block.withUnsafeMutableBytes { pread(reader, $0.baseAddress, count, off_t(start)) }
-            guard n == count else { return 0 }
+            guard n == count else { break }
             for index in stride(from: count - 1, through: 0, by: -1) where block[index] == UInt8(ascii: "\n") {
-                keep = start + Int64(index) + 1
+                lineStart = start + Int64(index) + 1
                 break search
             }
             end = start
         }
-        guard ftruncate(descriptor, off_t(keep)) == 0 else { return 0 }
-        let removed = size - keep
-        size = keep
-        return removed
+        var newline = UInt8(ascii: "\n")
+        guard write(descriptor, &newline, 1) == 1 else { return 0 }
+        size += 1
+        return size - 1 - lineStart
     }
 
     package enum Change: Equatable {
@@ -208,33 +211,47 @@ package final class LogFile {
             return nil
         }
         if written > 0 && isRegular {
-            if ftruncate(descriptor, off_t(size)) != 0 {
+            // Cut our partial line off, but only when nothing but it lies past `size`: with another
+            // writer appending to the same file, `size` is stale and cutting there would destroy
+            // its lines. Then the fragment's line is ended instead.
+            if !onlyOursBeyond(size, extra: Int64(written)) || ftruncate(descriptor, off_t(size)) != 0 {
                 mayEndTorn = true
             }
         }
         return error
     }
 
-    /// After a failed write whose partial data could not be truncated: try again, or end the
-    /// fragment with a newline so that the next record starts on a line of its own.
+    /// Whether the file is exactly `offset + extra` bytes long: nobody else appended since we knew
+    /// its size.
+    private func onlyOursBeyond(_ offset: Int64, extra: Int64) -> Bool {
+        var info = stat()
+        return fstat(descriptor, &info) == 0 && Int64(info.st_size) == offset + extra
+    }
+
+    /// After a failed write whose partial data could not be cut: end the fragment with a newline so
+    /// the next record starts on a line of its own.
     private func repairAfterFailure() -> Bool {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { return false }
-        if Int64(info.st_size) <= size || ftruncate(descriptor, off_t(size)) == 0 {
-            mayEndTorn = false
-            return true
+        var last: UInt8 = 0
+        if info.st_size > 0, pread(descriptor, &last, 1, off_t(info.st_size - 1)) == 1, last != UInt8(ascii: "\n") {
+            var newline = UInt8(ascii: "\n")
+            guard write(descriptor, &newline, 1) == 1 else { return false }
+            size = Int64(info.st_size) + 1
+        } else {
+            size = Int64(info.st_size)
         }
-        var newline = UInt8(ascii: "\n")
-        guard write(descriptor, &newline, 1) == 1 else { return false }
-        size = Int64(info.st_size) + 1
         mayEndTorn = false
         return true
     }
 
-    /// Cuts the file back to `offset` (giving up a batch). Returns whether it worked.
+    /// Cuts the file back to `offset` (giving up a batch, or writing it again). Returns whether it
+    /// worked; it refuses when another process appended to the file since (cutting would destroy
+    /// its lines).
     @discardableResult
     package func truncate(to offset: Int64) -> Bool {
         guard descriptor >= 0, isRegular, offset < size else { return true }
+        guard onlyOursBeyond(offset, extra: size - offset) else { return false }
         if ftruncate(descriptor, off_t(offset)) == 0 {
             size = offset
             syncedSize = min(syncedSize, offset)
@@ -253,8 +270,14 @@ package final class LogFile {
         guard descriptor >= 0, unsynced else { return nil }
         if let injected = FileFaults.injectedSyncFailure(for: naming.liveName) {
             // What a failed write-back leaves: the unsynced data is gone.
-            if isRegular {
-                _ = ftruncate(descriptor, off_t(syncedSize))
+            // (Through a descriptor of its own: pwrite on an O_APPEND one appends on Linux.)
+            let overwriter = directory.openFile(name, O_WRONLY)
+            if isRegular && size > syncedSize && overwriter >= 0 {
+                let zeros = [UInt8](repeating: 0, count: Int(size - syncedSize))
+                _ = zeros.withUnsafeBytes { pwrite(overwriter, $0.baseAddress, $0.count, off_t(syncedSize)) }
+            }
+            if overwriter >= 0 {
+                close(overwriter)
             }
             return injected
         }
