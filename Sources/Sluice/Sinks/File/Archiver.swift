@@ -20,6 +20,9 @@ package final class Archiver: Sendable {
         var idleWaiters: [Promise<Void>] = []
     }
 
+    /// Guards age retention against wall-clock steps; used only on the archiver's thread.
+    private let retentionClock: LockedValue<RetentionClock>
+
     private let executor: ThreadExecutor
     private let directory: LogDirectory
     private let retention: RetentionPolicy
@@ -44,6 +47,7 @@ package final class Archiver: Sendable {
         self.mode = mode
         self.clock = clock
         self.stats = stats
+        retentionClock = LockedValue(RetentionClock(wall: clock.now(), monotonic: clock.monotonic()))
     }
 
     /// The archiver's thread, also used for the sink's timers.
@@ -122,8 +126,9 @@ package final class Archiver: Sendable {
         if let error {
             fail("cannot list '\(directory.path)' to apply retention: \(SluiceError.describe(errno: error))")
         }
+        let now = retentionClock.withLock { $0.reference(wall: clock.now(), monotonic: clock.monotonic()) }
         return RetentionPlanner.plan(
-            entries: entries, naming: naming, retention: retention, compress: gzipLevel != nil, now: clock.now())
+            entries: entries, naming: naming, retention: retention, compress: gzipLevel != nil, now: now)
     }
 
     private func applyRetention(_ naming: ArchiveNaming, cleanUp: Bool) {
