@@ -13,7 +13,8 @@ package final class LogDirectory: Sendable {
     package let path: String
     package let descriptor: Int32
 
-    private init(path: String, descriptor: Int32) {
+    /// Takes ownership of an open descriptor (tests pass one that is not a directory).
+    package init(path: String, descriptor: Int32) {
         self.path = path
         self.descriptor = descriptor
     }
@@ -69,8 +70,11 @@ package final class LogDirectory: Sendable {
     /// Regular files in the directory with their sizes (symlinks and everything else are skipped).
     package func listRegularFiles() -> (entries: [RetentionPlanner.Entry], errno: Int32?) {
         let copy = dup(descriptor)
-        guard copy >= 0, let stream = fdopendir(copy) else {
+        guard copy >= 0 else { return ([], errno) }
+        guard let stream = fdopendir(copy) else {
+            // fdopendir takes the descriptor only when it succeeds.
             let error = errno
+            close(copy)
             return ([], error)
         }
         defer { closedir(stream) }
