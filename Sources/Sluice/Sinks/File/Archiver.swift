@@ -10,9 +10,11 @@ import Darwin
 /// on the write path and never on Swift's cooperative pool.
 ///
 /// Each job is a sweep of one naming scheme's archives: delete what retention no longer keeps, clean
-/// up leftovers of an interrupted compression, compress what is still uncompressed, then apply
-/// retention again (compressed sizes count for the byte limit). Running every sweep on the one
-/// thread means retention and compression never work on the same file at the same time.
+/// up leftovers of an interrupted compression, then compress what is still uncompressed one archive
+/// at a time, applying retention again as each is finished (compressed sizes count for the byte
+/// limit, and archives rotated out meanwhile are counted at once rather than after the whole
+/// backlog). Running every sweep on the one thread means retention and compression never work on
+/// the same file at the same time.
 package final class Archiver: Sendable {
     private struct State {
         var pending: [ArchiveNaming] = []
@@ -110,15 +112,22 @@ package final class Archiver: Sendable {
         }
     }
 
+    /// For tests: called on the archiver's thread before each compression, with the archive's name.
+    package let compressionStarting = LockedValue<(@Sendable (String) -> Void)?>(nil)
+
     private func run(_ naming: ArchiveNaming) {
-        applyRetention(naming, cleanUp: true)
+        var plan = applyRetention(naming, cleanUp: true)
         guard gzipLevel != nil else { return }
-        let plan = currentPlan(naming)
-        guard !plan.compress.isEmpty else { return }
-        for name in plan.compress {
-            compress(name)
+        var attempted: Set<String> = []
+        // One archive at a time, re-planning after each: while a backlog is compressed, rotations
+        // keep adding archives, and retention must see them before the next compression, not after
+        // the whole backlog (with .files(3), 8 to 14 archives sat on disk at once that way).
+        while let next = plan.compress.first(where: { !attempted.contains($0) }) {
+            attempted.insert(next)
+            compressionStarting.withLock { $0 }?(next)
+            compress(next)
+            plan = applyRetention(naming, cleanUp: false)
         }
-        applyRetention(naming, cleanUp: false)
     }
 
     private func currentPlan(_ naming: ArchiveNaming) -> RetentionPlanner.Plan {
@@ -131,7 +140,9 @@ package final class Archiver: Sendable {
             entries: entries, naming: naming, retention: retention, compress: gzipLevel != nil, now: now)
     }
 
-    private func applyRetention(_ naming: ArchiveNaming, cleanUp: Bool) {
+    /// Deletes what retention no longer keeps; returns the plan (its `compress` list is still to do).
+    @discardableResult
+    private func applyRetention(_ naming: ArchiveNaming, cleanUp: Bool) -> RetentionPlanner.Plan {
         let plan = currentPlan(naming)
         var deleted = 0
         for name in plan.delete {
@@ -154,6 +165,7 @@ package final class Archiver: Sendable {
         if !plan.delete.isEmpty || (cleanUp && !plan.cleanUp.isEmpty) {
             directory.sync()
         }
+        return plan
     }
 
     /// `name` → `name.gz.tmp` (synced) → renamed to `name.gz` → `name` deleted. At no point is there
