@@ -299,6 +299,11 @@ public final class LogPipeline: Sendable {
 
     /// Stops intake, drains the queue, flushes and closes every sink, within `timeout`.
     ///
+    /// Closing a ``FileSink`` or ``LabelFileSink`` includes waiting for its background compression
+    /// and retention (``FileSink/waitForArchiving()``), so a shutdown that completes in time leaves
+    /// the log directory tidy; one that times out may leave an archive uncompressed, which the next
+    /// start compresses.
+    ///
     /// New log calls are dropped (reason `shutdown`) from the moment this is called; callers already
     /// waiting under the `block` policy still get their records in. Sinks are closed in a task group
     /// that races the deadline; what is still pending at the deadline is counted as dropped and the

@@ -256,8 +256,17 @@ public actor FileSink: LogSink {
         }
     }
 
-    /// Waits until background compression and retention are done (tests and tools use this).
-    package func waitForArchiving() async {
+    /// Waits until the background compression and retention of every file rotated so far are done,
+    /// so the directory is tidy: archives compressed, and no more kept than the policy allows.
+    ///
+    /// ```swift
+    /// try await file.write(records)      // rotates a few times
+    /// await file.waitForArchiving()      // every archive is now .gz, old ones are gone
+    /// ```
+    ///
+    /// Rotations that happen while it waits are waited for too. ``close()`` (and so a pipeline's
+    /// `shutdown`, within its deadline) waits the same way.
+    public func waitForArchiving() async {
         await archiver.waitUntilIdle()
     }
 
