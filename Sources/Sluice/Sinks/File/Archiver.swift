@@ -18,6 +18,8 @@ import Darwin
 package final class Archiver: Sendable {
     private struct State {
         var pending: [ArchiveNaming] = []
+        /// A sweep of every naming scheme found in the directory, from one listing.
+        var directorySweep: (@Sendable (String) -> ArchiveNaming?)?
         var running = false
         var idleWaiters: [Promise<Void>] = []
     }
@@ -70,11 +72,26 @@ package final class Archiver: Sendable {
         }
     }
 
+    /// Queues one sweep of every naming scheme in the directory: `naming(for:)` tells which
+    /// scheme a file name belongs to, if any. The directory is listed once for all of them, so a
+    /// directory holding the files of thousands of labels costs one listing, not one per label.
+    package func sweepAll(naming: @escaping @Sendable (String) -> ArchiveNaming?) {
+        let start: Bool = state.withLock { state in
+            state.directorySweep = naming
+            guard !state.running else { return false }
+            state.running = true
+            return true
+        }
+        if start {
+            executor.schedule(at: .now) { [self] in drain() }
+        }
+    }
+
     /// Waits until every queued sweep has finished.
     package func waitUntilIdle() async {
         let promise = Promise<Void>()
         let idle = state.withLock { state in
-            if !state.running && state.pending.isEmpty {
+            if !state.running && state.pending.isEmpty && state.directorySweep == nil {
                 return true
             }
             state.idleWaiters.append(promise)
@@ -92,15 +109,27 @@ package final class Archiver: Sendable {
 
     private func drain() {
         while true {
-            let next: ArchiveNaming? = state.withLock { state in
+            enum Job {
+                case directory(@Sendable (String) -> ArchiveNaming?)
+                case naming(ArchiveNaming)
+            }
+            let next: Job? = state.withLock { state in
+                if let namingFor = state.directorySweep {
+                    state.directorySweep = nil
+                    return .directory(namingFor)
+                }
                 guard !state.pending.isEmpty else {
                     state.running = false
                     return nil
                 }
-                return state.pending.removeFirst()
+                return .naming(state.pending.removeFirst())
             }
-            guard let naming = next else { break }
-            run(naming)
+            switch next {
+            case .directory(let namingFor): runDirectory(namingFor)
+            case .naming(let naming): run(naming)
+            case nil: break
+            }
+            guard next != nil else { break }
         }
         let waiters: [Promise<Void>] = state.withLock { state in
             guard !state.running else { return [] }
@@ -130,20 +159,55 @@ package final class Archiver: Sendable {
         }
     }
 
+    /// One listing, grouped by naming scheme; each scheme's plan applied from it. Only a scheme that
+    /// has archives to compress is swept on its own (compression re-plans as it goes).
+    private func runDirectory(_ namingFor: @Sendable (String) -> ArchiveNaming?) {
+        let (entries, error) = directory.listRegularFiles()
+        if let error {
+            fail("cannot list '\(directory.path)' to apply retention: \(SluiceError.describe(errno: error))")
+            return
+        }
+        var groups: [ArchiveNaming: [RetentionPlanner.Entry]] = [:]
+        for entry in entries {
+            if let naming = namingFor(entry.name) {
+                groups[naming, default: []].append(entry)
+            }
+        }
+        let now = retentionNow()
+        for (naming, group) in groups {
+            let plan = RetentionPlanner.plan(
+                entries: group, naming: naming, retention: retention, compress: gzipLevel != nil, now: now)
+            if plan.compress.isEmpty {
+                apply(plan, cleanUp: true)
+            } else {
+                run(naming)
+            }
+        }
+    }
+
+    private func retentionNow() -> LogTimestamp {
+        retentionClock.withLock { $0.reference(wall: clock.now(), monotonic: clock.monotonic()) }
+    }
+
     private func currentPlan(_ naming: ArchiveNaming) -> RetentionPlanner.Plan {
         let (entries, error) = directory.listRegularFiles()
         if let error {
             fail("cannot list '\(directory.path)' to apply retention: \(SluiceError.describe(errno: error))")
         }
-        let now = retentionClock.withLock { $0.reference(wall: clock.now(), monotonic: clock.monotonic()) }
         return RetentionPlanner.plan(
-            entries: entries, naming: naming, retention: retention, compress: gzipLevel != nil, now: now)
+            entries: entries, naming: naming, retention: retention, compress: gzipLevel != nil, now: retentionNow())
     }
 
     /// Deletes what retention no longer keeps; returns the plan (its `compress` list is still to do).
     @discardableResult
     private func applyRetention(_ naming: ArchiveNaming, cleanUp: Bool) -> RetentionPlanner.Plan {
         let plan = currentPlan(naming)
+        apply(plan, cleanUp: cleanUp)
+        return plan
+    }
+
+    /// Deletes what `plan` says retention no longer keeps (and its leftovers when `cleanUp`).
+    private func apply(_ plan: RetentionPlanner.Plan, cleanUp: Bool) {
         var deleted = 0
         for name in plan.delete {
             if let error = directory.remove(name) {
@@ -165,7 +229,6 @@ package final class Archiver: Sendable {
         if !plan.delete.isEmpty || (cleanUp && !plan.cleanUp.isEmpty) {
             directory.sync()
         }
-        return plan
     }
 
     /// `name` → `name.gz.tmp` (synced) → renamed to `name.gz` → `name` deleted. At no point is there
