@@ -17,6 +17,19 @@ import Testing
         #expect(ArchiveNaming.parseTimestamp("2262-04-11T23-47-16.854775Z") != nil)
     }
 
+    /// Found by FuzzArchiveNames: February 31st or second 60 spelled another instant, so retention
+    /// planned to delete a name that was not the file's. Only the canonical spelling is an archive.
+    @Test func onlyTheCanonicalSpellingOfATimeIsAnArchiveName() {
+        let naming = ArchiveNaming(liveName: "app.log")
+        #expect(naming.parse("app.2026-02-31T12-00-00.000000Z.log") == nil)
+        #expect(naming.parse("app.2026-11-23T23-59-60.000000Z.log") == nil)
+        #expect(naming.parse("app.2026-11-23T23-59-59.000000Z.log") != nil)
+        let plan = RetentionPlanner.plan(
+            entries: [.init(name: "app.2026-02-31T12-00-00.000000Z.log", size: 1)], naming: naming,
+            retention: .files(0), compress: true, now: LogTimestamp.now())
+        #expect(plan.delete.isEmpty && plan.compress.isEmpty)
+    }
+
     @Test func retentionIgnoresAFileNamedFarInTheFuture() {
         let naming = ArchiveNaming(liveName: "app.log")
         let plan = RetentionPlanner.plan(

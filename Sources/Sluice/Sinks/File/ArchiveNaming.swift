@@ -109,6 +109,10 @@ package struct ArchiveNaming: Sendable, Hashable {
         let days = era * 146_097 + dayOfEra - 719_468
         let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second
         // Names after 2262-04-11 (or before 1677) are valid text but no LogTimestamp: not ours.
-        return LogTimestamp(seconds: seconds, nanoseconds: micros * 1_000)
+        guard let time = LogTimestamp(seconds: seconds, nanoseconds: micros * 1_000) else { return nil }
+        // Only the canonical spelling is ours: February 31st or second 60 would name another
+        // instant, so retention would plan deletions of a name that is not the file's.
+        guard timestampText(time).utf8.elementsEqual(bytes) else { return nil }
+        return time
     }
 }
