@@ -61,6 +61,8 @@ let package = Package(
         .executableTarget(name: "SluiceCrashWriter", dependencies: ["Sluice"], path: "Tests/Fixtures/CrashWriter"),
         // Fault scenarios (SIGPIPE and the like) the tests run in a process of their own.
         .executableTarget(name: "SluiceFaultChild", dependencies: ["Sluice"], path: "Tests/Fixtures/FaultChild"),
+        // The fault-injection torture run: swift run sluice-torture --seconds 30 (Operations.md, Reliability).
+        .executableTarget(name: "sluice-torture", dependencies: ["Sluice", "SluiceHTTP"], path: "Tests/Torture"),
         .testTarget(
             name: "SluiceTests",
             dependencies: ["Sluice", "SluiceTesting", "SluiceHTTP", "SluiceCrashWriter", "SluiceFaultChild"],
