@@ -32,7 +32,7 @@ for target in "${targets[@]}"; do
     # The scratch corpus first: libFuzzer writes what it finds into the first directory.
     log="$here/.build/$target.log"
     set +e
-    "$here/.build/debug/$target" "$scratch/$target" "$here/Corpus/$target" \
+    LSAN_OPTIONS="suppressions=$here/lsan-suppressions.txt" "$here/.build/debug/$target" "$scratch/$target" "$here/Corpus/$target" \
         -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$crashes/$target-" -print_final_stats=1 > "$log" 2>&1
     status=$?

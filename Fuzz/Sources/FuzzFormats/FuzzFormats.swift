@@ -64,39 +64,40 @@ func checkJSON(_ line: Substring, _ record: LogRecord) {
         "json: \(record.metadata.count) metadata keys rendered as \(metadata.count): \(record.metadata.keys)")
 }
 
-/// Splits a logfmt line into its keys (values may be quoted with backslash escapes).
-func logfmtKeys(_ line: Substring) -> [Substring] {
-    var keys: [Substring] = []
-    var index = line.startIndex
-    while index < line.endIndex {
-        guard let equals = line[index...].firstIndex(of: "=") else {
-            preconditionFailure("invariant broken: logfmt: a field without '=': \(line[index...].prefix(200))")
+/// Splits a logfmt line into its keys (values may be quoted with backslash escapes). Works on
+/// bytes: a combining mark after a quote must not hide it (as it would in a Swift `Character`).
+func logfmtKeys(_ line: Substring) -> [String] {
+    let bytes = Array(line.utf8)
+    var keys: [String] = []
+    var index = 0
+    while index < bytes.count {
+        guard let equals = bytes[index...].firstIndex(of: UInt8(ascii: "=")) else {
+            preconditionFailure("invariant broken: logfmt: a field without '=': \(line.debugDescription)")
         }
-        let key = line[index..<equals]
-        require(!key.isEmpty && !key.contains(" ") && !key.contains("\""), "logfmt: bad key \(key.debugDescription)")
-        keys.append(key)
-        var cursor = line.index(after: equals)
-        if cursor < line.endIndex && line[cursor] == "\"" {
-            cursor = line.index(after: cursor)
-            while cursor < line.endIndex && line[cursor] != "\"" {
-                if line[cursor] == "\\" {
-                    cursor = line.index(after: cursor)
-                }
-                if cursor < line.endIndex {
-                    cursor = line.index(after: cursor)
-                }
+        let key = bytes[index..<equals]
+        require(
+            !key.isEmpty && !key.contains(UInt8(ascii: " ")) && !key.contains(UInt8(ascii: "\"")),
+            "logfmt: bad key in \(line.debugDescription)")
+        keys.append(String(decoding: key, as: UTF8.self))
+        var cursor = equals + 1
+        if cursor < bytes.count && bytes[cursor] == UInt8(ascii: "\"") {
+            cursor += 1
+            while cursor < bytes.count && bytes[cursor] != UInt8(ascii: "\"") {
+                cursor += bytes[cursor] == UInt8(ascii: "\\") ? 2 : 1
             }
-            require(cursor < line.endIndex, "logfmt: an unterminated quoted value")
-            cursor = line.index(after: cursor)
+            require(cursor < bytes.count, "logfmt: an unterminated quoted value in \(line.debugDescription)")
+            cursor += 1
         } else {
-            while cursor < line.endIndex && line[cursor] != " " {
-                require(line[cursor] != "\"", "logfmt: a quote inside a bare value")
-                cursor = line.index(after: cursor)
+            while cursor < bytes.count && bytes[cursor] != UInt8(ascii: " ") {
+                require(
+                    bytes[cursor] != UInt8(ascii: "\""), "logfmt: a quote inside a bare value: \(line.debugDescription)"
+                )
+                cursor += 1
             }
         }
-        if cursor < line.endIndex {
-            require(line[cursor] == " ", "logfmt: fields not separated by one space")
-            cursor = line.index(after: cursor)
+        if cursor < bytes.count {
+            require(bytes[cursor] == UInt8(ascii: " "), "logfmt: fields not separated by one space")
+            cursor += 1
         }
         index = cursor
     }
@@ -116,11 +117,10 @@ func checkLogfmt(_ line: Substring, _ record: LogRecord, includeSource: Bool) {
 func checkEscaping(_ text: String) {
     for style in [LogOutput.EscapeStyle.json, .quoted] {
         var output = LogOutput(capacity: 64)
-        output.append("\"")
         output.appendEscaped(text, style)
-        output.append("\"")
-        let decoded = requireJSON(output.string, "escaped string") as? String
+        let decoded = decodeJSONStringBody(output.string)
         require(decoded == text, "\(style): escaping does not round trip: \(text.debugDescription)")
+        require(output.string.unicodeScalars.allSatisfy(isSafeInLine), "\(style): an unsafe character left raw")
     }
     var text1 = LogOutput(capacity: 64)
     text1.appendEscaped(text, .text)

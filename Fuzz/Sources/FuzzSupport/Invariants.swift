@@ -22,10 +22,13 @@ public func isSafeInLine(_ scalar: Unicode.Scalar) -> Bool {
 @discardableResult
 public func requireLines(_ bytes: [UInt8], count lines: Int? = nil, _ what: String) -> [Substring] {
     require(bytes.last == UInt8(ascii: "\n"), "\(what): does not end with a newline")
-    guard let text = String(validating: bytes, as: UTF8.self) else {
+    guard String(validating: bytes, as: UTF8.self) != nil else {
         preconditionFailure("invariant broken: \(what): not valid UTF-8")
     }
-    let split = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+    // Split on bytes: a combining mark must not join a newline to the next character.
+    let split = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast().map {
+        Substring(String(decoding: $0, as: UTF8.self))
+    }
     if let lines {
         require(split.count == lines, "\(what): \(split.count) lines, expected \(lines)")
     }
@@ -43,4 +46,54 @@ public func requireJSON(_ text: some StringProtocol, _ what: String) -> Any {
     } catch {
         preconditionFailure("invariant broken: \(what): not JSON (\(error)): \(String(text).prefix(500))")
     }
+}
+
+/// Decodes the inside of a JSON string (RFC 8259 §7) strictly: raw characters below U+0020 are
+/// refused, escapes must be complete, surrogates must pair. (Foundation's parser is not used for
+/// this: it drops a U+FEFF at the start of a string.)
+public func decodeJSONStringBody(_ text: some StringProtocol) -> String? {
+    var scalars = String.UnicodeScalarView()
+    var iterator = text.unicodeScalars.makeIterator()
+    func hex4() -> UInt32? {
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            guard let scalar = iterator.next(), scalar.isASCII, let digit = UInt32(String(scalar), radix: 16) else {
+                return nil
+            }
+            value = value << 4 | digit
+        }
+        return value
+    }
+    while let scalar = iterator.next() {
+        if scalar.value < 0x20 || scalar == "\"" {
+            return nil
+        }
+        guard scalar == "\\" else {
+            scalars.append(scalar)
+            continue
+        }
+        guard let escape = iterator.next() else { return nil }
+        switch escape {
+        case "\"", "\\", "/": scalars.append(escape)
+        case "b": scalars.append("\u{08}")
+        case "f": scalars.append("\u{0C}")
+        case "n": scalars.append("\n")
+        case "r": scalars.append("\r")
+        case "t": scalars.append("\t")
+        case "u":
+            guard let first = hex4() else { return nil }
+            if (0xD800...0xDBFF).contains(first) {
+                guard iterator.next() == "\\", iterator.next() == "u", let second = hex4(),
+                    (0xDC00...0xDFFF).contains(second),
+                    let combined = Unicode.Scalar(0x10000 + (first - 0xD800) << 10 + (second - 0xDC00))
+                else { return nil }
+                scalars.append(combined)
+            } else {
+                guard let decoded = Unicode.Scalar(first) else { return nil }
+                scalars.append(decoded)
+            }
+        default: return nil
+        }
+    }
+    return String(scalars)
 }

@@ -49,43 +49,48 @@ public func fuzzSyslog(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
 }
 
 /// The structured data sits after six header fields; it is `-` or a run of `[ID name="value" ...]`.
+/// Parsed as bytes: a combining mark after a quote or bracket must not hide it (as it would in a
+/// Swift `Character`).
 func checkStructuredData(_ text: String, record: LogRecord) {
-    var fields = text.split(separator: " ", maxSplits: 6, omittingEmptySubsequences: false)
-    require(fields.count >= 7, "fewer than seven header fields")
-    var rest = Substring(fields.removeLast())
-    if rest.hasPrefix("-") {
+    var rest = Array(text.utf8)[...]
+    for _ in 0..<6 {
+        guard let space = rest.firstIndex(of: UInt8(ascii: " ")) else {
+            preconditionFailure("invariant broken: fewer than seven header fields: \(text.debugDescription)")
+        }
+        rest = rest[(space + 1)...]
+    }
+    func take(_ byte: Character) -> Bool {
+        guard rest.first == byte.asciiValue else { return false }
+        rest = rest.dropFirst()
+        return true
+    }
+    if take("-") {
+        require(rest.isEmpty || rest.first == UInt8(ascii: " "), "no space after '-': \(text.debugDescription)")
         return
     }
-    while rest.hasPrefix("[") {
-        rest = rest.dropFirst()
-        let id = rest.prefix { $0 != " " && $0 != "]" }
-        require(!id.isEmpty && id.utf8.count <= 32, "SD-ID \(id)")
+    require(rest.first == UInt8(ascii: "["), "no structured data: \(text.debugDescription)")
+    while take("[") {
+        let id = rest.prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "]") }
+        require(!id.isEmpty && id.count <= 32, "SD-ID of \(id.count) bytes")
         rest = rest.dropFirst(id.count)
-        var names: Set<Substring> = []
-        while rest.hasPrefix(" ") {
-            rest = rest.dropFirst()
-            let name = rest.prefix { $0 != "=" }
+        var names: Set<ArraySlice<UInt8>> = []
+        while take(" ") {
+            let name = rest.prefix { $0 != UInt8(ascii: "=") }
             require(
-                (1...32).contains(name.utf8.count)
-                    && name.utf8.allSatisfy { (33...126).contains($0) && !"=]\" ".utf8.contains($0) },
-                "SD-NAME \(name.debugDescription)")
-            require(names.insert(name).inserted || id != "sluice@32473", "two parameters named \(name)")
+                (1...32).contains(name.count)
+                    && name.allSatisfy { (33...126).contains($0) && !"=]\" ".utf8.contains($0) },
+                "SD-NAME \(String(decoding: name, as: UTF8.self).debugDescription)")
+            require(names.insert(name).inserted, "two parameters named \(String(decoding: name, as: UTF8.self))")
             rest = rest.dropFirst(name.count)
-            require(rest.hasPrefix("=\""), "a parameter without =\"")
-            rest = rest.dropFirst(2)
-            while let first = rest.first, first != "\"" {
-                if first == "\\" {
-                    rest = rest.dropFirst()
-                } else {
-                    require(first != "]", "an unescaped ] in a value")
-                }
-                rest = rest.dropFirst()
+            require(take("=") && take("\""), "a parameter without =\": \(text.debugDescription)")
+            while let first = rest.first, first != UInt8(ascii: "\"") {
+                require(first != UInt8(ascii: "]"), "an unescaped ] in a value: \(text.debugDescription)")
+                rest = rest.dropFirst(first == UInt8(ascii: "\\") ? 2 : 1)
             }
-            require(rest.hasPrefix("\""), "an unterminated value")
-            rest = rest.dropFirst()
+            require(take("\""), "an unterminated value: \(text.debugDescription)")
         }
-        require(rest.hasPrefix("]"), "an element without ]")
-        rest = rest.dropFirst()
+        require(take("]"), "an element without ]: \(text.debugDescription)")
     }
-    require(rest.isEmpty || rest.hasPrefix(" "), "no space after the structured data")
+    require(
+        rest.isEmpty || rest.first == UInt8(ascii: " "), "no space after the structured data: \(text.debugDescription)")
 }
