@@ -3,25 +3,25 @@ import Foundation
 /// How an endpoint appears in sink names, errors, stats and metric labels: without the secrets a
 /// URL can carry.
 package enum HTTPRedaction {
-    /// `url` with its user and password replaced by `***`, every query value replaced by `***` (the
-    /// names stay) and no fragment: `https://***@logs.example.com/v1/logs?api_key=***`.
+    /// `url` with its user and password replaced by `***`, its query replaced by `***` (a query
+    /// often carries a token, in a value or as a bare name) and no fragment:
+    /// `https://***@logs.example.com/v1/logs?***`.
     package static func display(_ url: URL) -> String {
         guard var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else {
             return display(url.absoluteString)
         }
         let hadUser = components.user != nil || components.password != nil
+        let hadQuery = components.percentEncodedQuery != nil
         components.user = nil
         components.password = nil
         components.fragment = nil
-        if let items = components.queryItems, !items.isEmpty {
-            components.percentEncodedQuery = items.map { item in
-                let name = item.name.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "_"
-                return item.value == nil ? name : "\(name)=***"
-            }.joined(separator: "&")
-        }
+        components.percentEncodedQuery = nil
         var text = components.string ?? display(url.absoluteString)
         if hadUser, let range = text.range(of: "://") {
             text.insert(contentsOf: "***@", at: range.upperBound)
+        }
+        if hadQuery {
+            text += "?***"
         }
         return text
     }

@@ -58,7 +58,7 @@ public actor HTTPSink: LogSink, SettlingSink {
     ///   - maxBatchBytes: The largest uncompressed body; larger batches are split. Default 1 MiB.
     ///   - retry: Backoff, retry budget and the bound on pending batches.
     ///   - name: The name in stats and errors; default `"http:<url>"` with the URL's user, password
-    ///     and query values shown as `***`.
+    ///     and query shown as `***`.
     /// - Throws: `SluiceError` with code `SluiceError/Code/invalidConfiguration` for a URL that
     ///   is not `http`/`https` with a host, a non-positive timeout or byte cap, or a bad retry option.
     public init(

@@ -9,7 +9,7 @@ with its headers and arrival time in NNNNNN-STATUS.json. Behaviour:
   --redirect STATUS                 answer POSTs to any path but /landing with STATUS and
                                     Location: http://127.0.0.1:PORT/landing; /landing answers 200
                                     (a login page) to any method
-  --answer-bytes N                  answer 400 with a body of N bytes, written in 64 KiB pieces;
+  --answer-bytes N                  answer 400 with a body of N bytes, in 64 KiB pieces a ms apart;
                                     the bytes the client took before it hung up go in the .json
   --error-body TEXT                 answer 400 with TEXT (escapes such as \x1b decoded) as the body
 The port (ephemeral unless --port is given) is written to --port-file once the server listens.
@@ -87,6 +87,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     n = min(len(piece), args.answer_bytes - sent)
                     self.wfile.write(piece[:n])
                     sent += n
+                    time.sleep(0.001)  # at most 64 MB/s: a client that hangs up does so long before the end
                 self.wfile.flush()
             except OSError:
                 pass
