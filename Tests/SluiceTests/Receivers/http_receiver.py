@@ -47,8 +47,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             f.write(body)
         meta = {"time": time.time(), "path": self.path, "method": self.command, "headers": dict(self.headers.items())}
         meta.update(extra_meta or {})
-        with open(name + ".json", "w") as f:
+        # Renamed into place, so a reader never sees half a file.
+        with open(name + ".json.tmp", "w") as f:
             json.dump(meta, f)
+        os.rename(name + ".json.tmp", name + ".json")
 
     def do_GET(self):
         length = int(self.headers.get("Content-Length", 0))
