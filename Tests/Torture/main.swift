@@ -253,7 +253,11 @@ let report: ShutdownReport = await Task(executorPreference: control) {
             drain.pause(false)
         case 9:
             count("live file moved away")
-            _ = rename(disk + "/app.log", disk + "/app.log.moved-\(random.next())")
+            // As logrotate with a postrotate clean-up: moved, then gone (the sink still holds it open
+            // until its next batch notices and opens a new file at the path).
+            let moved = disk + "/app.log.moved"
+            _ = rename(disk + "/app.log", moved)
+            unlink(moved)
         default:
             count("burst pause")
         }
