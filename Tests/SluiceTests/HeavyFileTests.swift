@@ -58,7 +58,10 @@ import Testing
             }
             // The live file: whole lines, except that the kernel may have cut the last write(2) at a
             // page boundary when SIGKILL arrived in the middle of it.
-            let live = try Data(contentsOf: URL(fileURLWithPath: path))
+            // SIGKILL between a rotation's rename and the new file's creation leaves no live file:
+            // everything is in the archives then.
+            let live =
+                FileManager.default.fileExists(atPath: path) ? try Data(contentsOf: URL(fileURLWithPath: path)) : Data()
             let lastNewline = live.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
             let torn = live.count - lastNewline
             let complete = try await offThePool { wholeJSONLines(live.prefix(lastNewline)) }
