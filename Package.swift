@@ -73,10 +73,15 @@ let package = Package(
         .executableTarget(name: "SluiceDemo", dependencies: ["Sluice", "SluiceSQLite"], path: "Examples/Demo"),
         // A heavy writer the tests start as a child process and kill with SIGKILL.
         .executableTarget(name: "SluiceCrashWriter", dependencies: ["Sluice"], path: "Tests/Fixtures/CrashWriter"),
+        // Fault scenarios (SIGPIPE and the like) the tests run in a process of their own.
+        .executableTarget(name: "SluiceFaultChild", dependencies: ["Sluice"], path: "Tests/Fixtures/FaultChild"),
+        // The fault-injection torture run: swift run sluice-torture --seconds 30 (Operations.md, Reliability).
+        .executableTarget(name: "sluice-torture", dependencies: ["Sluice", "SluiceHTTP"], path: "Tests/Torture"),
         .testTarget(
             name: "SluiceTests",
             dependencies: [
                 "Sluice", "SluiceTesting", "SluiceHTTP", "SluiceSQLite", "SluicePostgres", "SluiceCrashWriter",
+                "SluiceFaultChild",
             ],
             // The HTTP and syslog receivers the tests start as child processes.
             exclude: ["Receivers/http_receiver.py", "Receivers/validate_otlp.py"]

@@ -483,17 +483,23 @@ import Testing
                 done.leave()
             }.start()
         }
-        // The gate holds the sink, so at most three batches of 8 are out (in the gate, its inbox and
-        // the collector's hands), the queue fills, and the producers wait: more in flight than that.
-        var sawWaiting = false
-        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
-        while !sawWaiting && ContinuousClock.now < deadline {
+        // The gate holds the sink, so at most three batches are out (in the gate, its inbox and the
+        // collector's hands), the queue fills, and all four producers end up waiting for room: 800
+        // records do not fit. Every snapshot on the way there, and while they wait, balances.
+        var sawEveryoneWaiting = false
+        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+        while ContinuousClock.now < deadline {
+            let waitingBefore = pipeline.core.waitingCallers
             let stats = pipeline.stats
             #expect(stats.isBalanced, "\(stats)")
-            sawWaiting = stats.inFlight - stats.queueDepth > 3 * 8
+            if waitingBefore == 4 {
+                sawEveryoneWaiting = true
+                #expect(stats.inFlight == stats.logged && stats.queueDepth <= 16, "\(stats)")
+                break
+            }
             await Task.yield()
         }
-        #expect(sawWaiting, "producers were waiting for room: \(pipeline.stats)")
+        #expect(sawEveryoneWaiting, "producers were waiting for room: \(pipeline.stats)")
         await gate.open()
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {

@@ -217,6 +217,15 @@ extension PipelineStorage {
         return .stored(stripe.pointee.stored(batchSize: batchSize))
     }
 
+    /// Whether the calling thread may wait for room under `block`: an application thread may; a
+    /// thread of this pipeline, or one of Sluice's threads tied to no pipeline, never does; a thread
+    /// of another pipeline may, unless that would close a cycle of waits (``PipelineWaits``).
+    private var callerMayWait: Bool {
+        guard blockWhenFull else { return false }
+        let role = PipelineThread.role
+        return role != .unattached && role != .pipeline(id)
+    }
+
     @inline(__always)
     private func queueIsProtected(_ level: LogLevel) -> Bool {
         !blockWhenFull && level >= protectedLevel
@@ -234,7 +243,13 @@ extension PipelineStorage {
     /// stripes' unused room, or by the overflow policy (waiting, evicting or dropping).
     private func makeRoom(level: LogLevel) -> Room {
         lock.lock()
-        defer { lock.unlock() }
+        var waitsOn: UInt64?
+        defer {
+            lock.unlock()
+            if let waitsOn {
+                PipelineWaits.end(from: waitsOn, to: id)
+            }
+        }
         var waited = false
         while true {
             switch queue.intake {
@@ -257,9 +272,13 @@ extension PipelineStorage {
                 queue.pressureSignalled = true
                 events.yield(.pressure)
             }
-            let canWait = blockWhenFull && !PipelineThread.isCurrent
-            switch queue.overflowAction(level: level, canWait: canWait) {
+            switch queue.overflowAction(level: level, canWait: callerMayWait) {
             case .wait:
+                // A thread of another pipeline waits only if that pipeline does not wait on this one.
+                if case .pipeline(let source) = PipelineThread.role, waitsOn == nil {
+                    guard PipelineWaits.begin(from: source, to: id) else { return .droppedForOverflow }
+                    waitsOn = source
+                }
                 queue.waiting += 1
                 roomAvailable.wait(lock)
                 queue.waiting -= 1
@@ -364,9 +383,22 @@ extension PipelineStorage {
         context: LogMetadata
     ) {
         events.yield(.pressure)
-        guard blockWhenFull && !PipelineThread.isCurrent else {
+        guard callerMayWait else {
             finish(.droppedForOverflow, stripe: index, returningRoom: true)
             return
+        }
+        var waitsOn: UInt64?
+        if case .pipeline(let source) = PipelineThread.role {
+            guard PipelineWaits.begin(from: source, to: id) else {
+                finish(.droppedForOverflow, stripe: index, returningRoom: true)
+                return
+            }
+            waitsOn = source
+        }
+        defer {
+            if let waitsOn {
+                PipelineWaits.end(from: waitsOn, to: id)
+            }
         }
         let stripe = stripes[index]
         let size = RecordEncoder.size(

@@ -25,11 +25,17 @@ import Darwin
 /// directory unless allowed, `mode` whatever the umask). At most `maxOpenFiles` files are open at
 /// once; the least recently used one is closed when another is needed.
 ///
-/// Labels never escape the directory: ``fileName(forLabel:)`` keeps letters, digits, `.`, `-` and `_`
-/// and percent-encodes every other byte (`/` → `%2F`, NUL → `%00`), a leading dot included, so
-/// `../x` becomes `%2E.%2Fx.log`; an empty label becomes `%.log`. A label that ends like an archive
-/// timestamp has that dot encoded too, so no label's file can pass for another label's archive.
-/// Distinct labels get distinct files (labels over 200 bytes are cut and end in a hash).
+/// Labels never escape the directory: ``fileName(forLabel:ignoringCase:)`` keeps letters, digits,
+/// `.`, `-` and `_` and percent-encodes every other byte (`/` → `%2F`, NUL → `%00`), a leading dot
+/// included, so `../x` becomes `%2E.%2Fx.log`; an empty label becomes `%.log`. A label that ends like
+/// an archive timestamp has that dot encoded too, so no label's file can pass for another label's
+/// archive. Distinct labels get distinct files (labels over 200 bytes are cut and end in a hash),
+/// also on a file system that ignores case (macOS's default APFS, FAT, casefolded ext4): the sink
+/// finds that out when it starts (``directoryIgnoresCase``) and then encodes upper-case letters too,
+/// so `API` and `api` never share a file.
+///
+/// The directory is swept for leftovers (uncompressed or expired archives) once at start-up, in one
+/// listing for all labels, and each file again after each of its rotations.
 ///
 /// - Important: The pipeline counts a batch as a unit: when one label's file fails, the whole batch
 ///   is reported as dropped (reason `sinkFailure`) although the other labels' records were written.
@@ -49,6 +55,9 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     public nonisolated let directoryPath: String
     /// The most files open at once.
     public nonisolated let maxOpenFiles: Int
+    /// Whether the directory's file system treats names differing only in case as one file (found
+    /// out at start-up); upper-case letters in labels are then percent-encoded.
+    public nonisolated let directoryIgnoresCase: Bool
     private let directory: LogDirectory
     private let mode: mode_t
     private let trigger: RotationTrigger
@@ -60,7 +69,6 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     private var files: [String: LogFile] = [:]
     private var lastUse: [String: UInt64] = [:]
     private var useCounter: UInt64 = 0
-    private var swept: Set<String> = []
     private var closed = false
     /// File names of recently seen labels (bounded; cleared when full).
     private var fileNames: [String: String] = [:]
@@ -100,7 +108,7 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         try self.init(
             directory: directory, level: level, format: format, mode: mode, rotation: rotation,
             durability: durability, failure: failure, maxOpenFiles: maxOpenFiles, fallback: fallback,
-            allowWorldWritableDirectory: allowWorldWritableDirectory, name: name, clock: .system)
+            allowWorldWritableDirectory: allowWorldWritableDirectory, name: name, clock: .system, ignoresCase: nil)
     }
 
     /// The full initialiser, with the wall clock as an input (tests pass a manual one).
@@ -116,7 +124,8 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         fallback: (any LogSink)?,
         allowWorldWritableDirectory: Bool,
         name: String?,
-        clock: WallClock
+        clock: WallClock,
+        ignoresCase: Bool?
     ) throws(SluiceError) {
         guard maxOpenFiles >= 1 else {
             throw SluiceError(
@@ -144,6 +153,31 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         self.engine = FileWriteEngine(
             format: format, rotation: rotation, durability: durability, failure: failure, fallback: fallback,
             stats: recorder, clock: clock, archiver: archiver)
+        directoryIgnoresCase = ignoresCase ?? logDirectory.ignoresCase()
+        if engine.archives {
+            // Leftovers of an earlier run, for every label at once.
+            archiver.sweepAll(naming: Self.naming(ofFile:))
+        }
+    }
+
+    /// The naming scheme a file in the directory belongs to: `x.log` and its archives
+    /// `x.<time>.log[.gz[.tmp]]` belong to `x.log`; anything else to none.
+    package static func naming(ofFile name: String) -> ArchiveNaming? {
+        var rest = Substring(name)
+        if rest.hasSuffix(".gz.tmp") {
+            rest = rest.dropLast(7)
+        } else if rest.hasSuffix(".gz") {
+            rest = rest.dropLast(3)
+        }
+        guard rest.hasSuffix(".log"), rest.count > 4 else { return nil }
+        let stem = rest.dropLast(4)
+        let tail = ArchiveNaming.timestampLength + 1
+        if stem.utf8.count > tail, stem.utf8.dropLast(tail - 1).last == UInt8(ascii: "."),
+            ArchiveNaming.parseTimestamp(Substring(stem.utf8.suffix(tail - 1))) != nil
+        {
+            return ArchiveNaming(liveName: String(stem.utf8.dropLast(tail))! + ".log")
+        }
+        return rest.count == name.count ? ArchiveNaming(liveName: name) : nil
     }
 
     deinit {
@@ -153,19 +187,23 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     /// The file name a label's records go to, inside the directory.
     ///
     /// ```swift
-    /// LabelFileSink.fileName(forLabel: "billing")   // "billing.log"
-    /// LabelFileSink.fileName(forLabel: "../etc")    // "%2E.%2Fetc.log"
+    /// LabelFileSink.fileName(forLabel: "billing")                    // "billing.log"
+    /// LabelFileSink.fileName(forLabel: "../etc")                     // "%2E.%2Fetc.log"
+    /// LabelFileSink.fileName(forLabel: "API", ignoringCase: true)    // "%41%50%49.log"
     /// ```
     ///
-    /// - Parameter label: A logger's label.
+    /// - Parameters:
+    ///   - label: A logger's label.
+    ///   - ignoringCase: Whether the file system treats names differing only in case as one file
+    ///     (``directoryIgnoresCase``); upper-case letters are then percent-encoded. Default `false`.
     /// - Returns: A name without `/` or NUL that is never `.` or `..` and never starts with a dot.
     ///   Labels longer than 200 bytes are cut and end in a hash of the whole label.
-    public static func fileName(forLabel label: String) -> String {
+    public static func fileName(forLabel label: String, ignoringCase: Bool = false) -> String {
         var encoded: [UInt8] = []
         for (index, byte) in label.utf8.enumerated() {
             let safe =
                 (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
-                || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (!ignoringCase && byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
                 || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
                 || (byte == UInt8(ascii: ".") && index > 0)
@@ -211,6 +249,11 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     /// The number of files open now.
     public var openFileCount: Int {
         files.count
+    }
+
+    /// How many times the directory was listed (for retention), for tests.
+    package nonisolated var directoryListings: Int {
+        directory.listings
     }
 
     public func write(_ records: [LogRecord]) async throws(SluiceError) {
@@ -284,7 +327,7 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         if fileNames.count >= 4_096 {
             fileNames.removeAll(keepingCapacity: true)
         }
-        let fileName = Self.fileName(forLabel: label)
+        let fileName = Self.fileName(forLabel: label, ignoringCase: directoryIgnoresCase)
         fileNames[label] = fileName
         return fileName
     }
@@ -305,9 +348,6 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         let opened = try file.open(now: engine.clock.now())
         recorder.update { $0.repairedBytes += Int(opened.repairedBytes) }
         files[fileName] = file
-        if engine.archives && swept.insert(fileName).inserted {
-            archiver.sweep(file.naming)
-        }
         return file
     }
 
@@ -349,8 +389,16 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         archiver.stop()
     }
 
-    /// Waits until background compression and retention are done (tests and tools use this).
-    package func waitForArchiving() async {
+    /// Waits until the background compression and retention of every file rotated so far are done,
+    /// so the directory is tidy: archives compressed, and no more kept than the policy allows.
+    ///
+    /// ```swift
+    /// await perApp.waitForArchiving()
+    /// ```
+    ///
+    /// Rotations that happen while it waits are waited for too. ``close()`` (and so a pipeline's
+    /// `shutdown`, within its deadline) waits the same way.
+    public func waitForArchiving() async {
         await archiver.waitUntilIdle()
     }
 
