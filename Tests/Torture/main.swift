@@ -1,7 +1,7 @@
 // sluice-torture: runs a pipeline with every kind of sink for a while, injecting faults from a
 // seeded schedule, and checks after every fault that every record is accounted for.
 //
-//     swift run sluice-torture [--seconds 30] [--seed N] [--producers 100] [--overflow block|dropOldest] [--strict]
+//     swift run sluice-torture [--seconds 30] [--seed N] [--producers 100] [--overflow block|dropOldest]
 //                              [--http-receiver Tests/SluiceTests/Receivers/http_receiver.py]
 //
 // Faults: sinks that throw, hang past the stall timeout and recover; a full file system (a tmpfs,
@@ -27,7 +27,6 @@ struct Options {
     var producers = 100
     var overflow = OverflowPolicy.block
     var httpScript = "Tests/SluiceTests/Receivers/http_receiver.py"
-    var strict = false
 }
 let options = {
     var options = Options()
@@ -39,10 +38,9 @@ let options = {
         case "--producers": options.producers = Int(arguments.popFirst() ?? "") ?? options.producers
         case "--overflow": options.overflow = arguments.popFirst() == "dropOldest" ? .dropOldest : .block
         case "--http-receiver": options.httpScript = arguments.popFirst() ?? options.httpScript
-        case "--strict": options.strict = true
         default:
             print(
-                "usage: sluice-torture [--seconds S] [--seed N] [--producers N] [--overflow block|dropOldest] [--strict]"
+                "usage: sluice-torture [--seconds S] [--seed N] [--producers N] [--overflow block|dropOldest]"
             )
             exit(2)
         }
@@ -142,23 +140,15 @@ func check(_ condition: Bool, _ message: @autoclosure () -> String) {
         }
     }
 }
-/// Issue 10, finding 5 (left to the record-path rewrite of issue 9): producers waiting under `block`
-/// are counted as logged but not yet as in flight, so while they wait the identity is short by at
-/// most their number. Mid-run checks allow that gap (and count it) unless --strict; the final checks,
-/// when no producer waits, never do.
-let waitingGap = LockedValue((observed: 0, largest: 0))
-func checkAccounting(after fault: String, final: Bool = false) {
+/// The identity holds in every snapshot, producers waiting under `block` included (they count as
+/// in flight from the moment they log).
+func checkAccounting(after fault: String) {
     let stats = pipeline.stats
     let gap = stats.logged - (stats.written + stats.dropped.total + stats.inFlight)
-    if gap != 0 && !final && !options.strict && overflow == .block && (1...producerCount).contains(gap) {
-        waitingGap.withLock { $0 = ($0.observed + 1, max($0.largest, gap)) }
-        check(true, "")
-    } else {
-        check(
-            gap == 0,
-            "after \(fault): logged \(stats.logged) != written \(stats.written) + dropped \(stats.dropped.total) + in flight \(stats.inFlight)"
-        )
-    }
+    check(
+        gap == 0,
+        "after \(fault): logged \(stats.logged) != written \(stats.written) + dropped \(stats.dropped.total) + in flight \(stats.inFlight)"
+    )
     if overflow == .block {
         check(
             stats.dropped.overflow == 0,
@@ -265,14 +255,14 @@ let report: ShutdownReport = await Task(executorPreference: control) {
     }
     count("shutdown")
     let report = await pipeline.shutdown(timeout: .seconds(15))
-    checkAccounting(after: "shutdown", final: true)
+    checkAccounting(after: "shutdown")
     return report
 }.value
 stopProducers.withLock { $0 = true }
 for producer in producers {
     await producer.value
 }
-checkAccounting(after: "the producers stopped", final: true)
+checkAccounting(after: "the producers stopped")
 
 // MARK: Final checks
 
@@ -351,12 +341,6 @@ print(
     "internal errors reported: "
         + errors.withLock { $0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
 print("queue high-water mark \(stats.queueHighWaterMark) of \(stats.queueCapacity); console read \(drain.bytes) bytes")
-let gap = waitingGap.withLock { $0 }
-if gap.observed > 0 {
-    print(
-        "waiting block producers not yet in the identity (finding 5, issue 9): seen \(gap.observed) times, at most \(gap.largest)"
-    )
-}
 print("checks: \(performed), violations: \(violations.count)")
 for violation in violations.prefix(20) {
     print("  VIOLATION: \(violation)")
