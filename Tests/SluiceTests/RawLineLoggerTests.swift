@@ -98,3 +98,42 @@ import Testing
         #expect(memory.messages == (0..<10_000).map { "line \($0)" })
     }
 }
+
+@Suite struct LabelFileStatsTests {
+    @Test func countsLinesBytesAndRotationsPerLabel() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sink = try LabelFileSink(
+            directory: directory.path, format: .logfmt, rotation: RotationPolicy(trigger: .size(bytes: 400)))
+        let pipeline = try LogPipeline(sinks: [sink], level: .trace, levelEnvironmentVariable: nil)
+        let billing = pipeline.rawLineLogger(label: "billing", stream: "stdout")
+        let search = pipeline.rawLineLogger(label: "search", stream: "stderr")
+        for i in 0..<30 {
+            billing.write("invoice \(i) padding padding padding")
+            if i % 10 == 0 {
+                search.write("query \(i)")
+            }
+        }
+        await pipeline.shutdown()
+
+        let stats = sink.labelStats
+        #expect(stats.map(\.label) == ["billing", "search"])
+        let billingStats = try #require(sink.stats(forLabel: "billing"))
+        let searchStats = try #require(sink.stats(forLabel: "search"))
+        #expect(billingStats.fileName == "billing.log" && searchStats.fileName == "search.log")
+        #expect(billingStats.linesWritten == 30 && searchStats.linesWritten == 3)
+        #expect(billingStats.lastWrite != nil)
+        #expect(billingStats.rotations > 0, "billing wrote more than 400 bytes")
+        #expect(searchStats.rotations == 0, "search wrote less than 400 bytes")
+        #expect(billingStats.linesWritten + searchStats.linesWritten == sink.stats.linesWritten)
+        #expect(billingStats.bytesWritten + searchStats.bytesWritten == sink.stats.bytesWritten)
+        #expect(billingStats.rotations + searchStats.rotations == sink.stats.rotations)
+        // The bytes of each label are its files' bytes on disk.
+        var billingBytes = 0
+        for name in try directoryListing(directory) where name.hasPrefix("billing.") {
+            billingBytes += try Data(contentsOf: directory.appendingPathComponent(name)).count
+        }
+        #expect(billingBytes == billingStats.bytesWritten)
+        #expect(sink.stats(forLabel: "never-logged") == nil)
+    }
+}

@@ -53,6 +53,13 @@ public actor LabelFileSink: LogSink {
     private var useCounter: UInt64 = 0
     private var swept: Set<String> = []
     private var closed = false
+    private let perLabel = LockedValue(LabelStatsTable())
+
+    /// Per-label counters, bounded so that a flood of distinct labels cannot grow memory without end.
+    private struct LabelStatsTable {
+        static let limit = 4096
+        var byFileName: [String: LabelFileStats] = [:]
+    }
 
     /// Creates the directory if needed and prepares to write one file per label.
     ///
@@ -195,6 +202,23 @@ public actor LabelFileSink: LogSink {
         recorder.snapshot.bytesWritten
     }
 
+    /// Counters per label, sorted by label: lines, bytes and rotations of each label's file. Cheap, no
+    /// `await`, safe from any thread.
+    ///
+    /// At most 4,096 labels are tracked; records of labels beyond that are counted only in ``stats``.
+    public nonisolated var labelStats: [LabelFileStats] {
+        perLabel.withLock { Array($0.byFileName.values) }.sorted { $0.label < $1.label }
+    }
+
+    /// The counters of one label, or `nil` if it wrote nothing yet (or is beyond the 4,096 tracked).
+    ///
+    /// - Parameter label: The label.
+    /// - Returns: Its counters.
+    public nonisolated func stats(forLabel label: String) -> LabelFileStats? {
+        let fileName = Self.fileName(forLabel: label)
+        return perLabel.withLock { $0.byFileName[fileName] }
+    }
+
     /// The number of files open now.
     public var openFileCount: Int {
         files.count
@@ -205,19 +229,20 @@ public actor LabelFileSink: LogSink {
             throw SluiceError(.writeFailed, "label file sink for '\(directoryPath)' is closed")
         }
         // Group by file, keeping each label's order.
-        var order: [String] = []
+        var order: [(fileName: String, label: String)] = []
         var groups: [String: [LogRecord]] = [:]
         for record in records {
             let fileName = Self.fileName(forLabel: record.label)
             if groups[fileName] == nil {
-                order.append(fileName)
+                order.append((fileName, record.label))
                 groups[fileName] = []
             }
             groups[fileName]?.append(record)
         }
         var firstError: SluiceError?
-        for fileName in order {
+        for (fileName, label) in order {
             guard let group = groups[fileName] else { continue }
+            let before = recorder.writeCounters
             let file: LogFile
             do {
                 file = try openFile(fileName)
@@ -226,6 +251,7 @@ public actor LabelFileSink: LogSink {
                     stats.recordsGivenUp += group.count
                     stats.lastError = error.message
                 }
+                countForLabel(label, fileName: fileName, before: before)
                 firstError = firstError ?? error
                 continue
             }
@@ -234,10 +260,28 @@ public actor LabelFileSink: LogSink {
             } catch {
                 firstError = firstError ?? error
             }
+            countForLabel(label, fileName: fileName, before: before)
         }
         scheduleSyncTimer()
         if let firstError {
             throw firstError
+        }
+    }
+
+    /// Adds what the sink's counters gained since `before` to the label's counters. Only this actor
+    /// changes them while it writes (the archiver counts compressions and deletions, not these).
+    private func countForLabel(_ label: String, fileName: String, before: FileSinkStatsRecorder.WriteCounters) {
+        let after = recorder.writeCounters
+        let now = engine.clock.now()
+        perLabel.withLock { table in
+            guard table.byFileName[fileName] != nil || table.byFileName.count < LabelStatsTable.limit else { return }
+            var stats = table.byFileName[fileName] ?? LabelFileStats(label: label, fileName: fileName)
+            stats.linesWritten += after.lines - before.lines
+            stats.bytesWritten += after.bytes - before.bytes
+            stats.rotations += after.rotations - before.rotations
+            stats.recordsGivenUp += after.givenUp - before.givenUp
+            stats.lastWrite = now
+            table.byFileName[fileName] = stats
         }
     }
 
