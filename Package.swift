@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "SluiceTesting", targets: ["SluiceTesting"]),
         .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
         .executable(name: "sluice-demo", targets: ["SluiceDemo"]),
+        .executable(name: "sluice", targets: ["SluiceCLI"]),
     ],
     traits: [
         .trait(
@@ -57,6 +58,15 @@ let package = Package(
         // HTTP shipping lives apart so the core never links FoundationNetworking (libcurl) or zlib.
         .target(name: "SluiceHTTP", dependencies: ["Sluice", "CZlib"]),
         .executableTarget(name: "SluiceDemo", dependencies: ["Sluice"], path: "Examples/Demo"),
+        // The `sluice` command (run and pipe): its logic in a target the tests import, its entry point apart.
+        .target(name: "SluiceCommand", dependencies: ["Sluice", "SluiceHTTP"]),
+        .executableTarget(name: "SluiceCLI", dependencies: ["SluiceCommand"]),
+        // The program `sluice run` captures in the tests: interleaved streams, junk, long lines, floods.
+        .executableTarget(name: "SluiceCaptureChild", path: "Tests/Fixtures/CaptureChild"),
+        .testTarget(
+            name: "SluiceCommandTests",
+            dependencies: ["SluiceCommand", "SluiceCLI", "SluiceCaptureChild", "Sluice"]
+        ),
         // A heavy writer the tests start as a child process and kill with SIGKILL.
         .executableTarget(name: "SluiceCrashWriter", dependencies: ["Sluice"], path: "Tests/Fixtures/CrashWriter"),
         .testTarget(
