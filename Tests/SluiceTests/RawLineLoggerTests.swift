@@ -136,4 +136,19 @@ import Testing
         #expect(billingBytes == billingStats.bytesWritten)
         #expect(sink.stats(forLabel: "never-logged") == nil)
     }
+
+    @Test func interleavedLabelsInOneBatchKeepTheirOrderInTheirOwnFiles() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sink = try LabelFileSink(directory: directory.path, format: .logfmt)
+        let labels = ["a", "b", "a.b", "a", "c", "b", "a"]
+        try await sink.write(labels.enumerated().map { record("\($0.offset)", label: $0.element) })
+        try await sink.close()
+        for label in Set(labels) {
+            let content = try String(contentsOf: directory.appendingPathComponent("\(label).log"), encoding: .utf8)
+            let expected = labels.enumerated().filter { $0.element == label }.map { "msg=\($0.offset)" }
+            #expect(content.split(separator: "\n").map { String($0.split(separator: " ")[3]) } == expected, "\(label)")
+            #expect(sink.stats(forLabel: label)?.linesWritten == expected.count)
+        }
+    }
 }

@@ -228,44 +228,76 @@ public actor LabelFileSink: LogSink {
         guard !closed else {
             throw SluiceError(.writeFailed, "label file sink for '\(directoryPath)' is closed")
         }
-        // Group by file, keeping each label's order.
-        var order: [(fileName: String, label: String)] = []
-        var groups: [String: [LogRecord]] = [:]
-        for record in records {
-            let fileName = Self.fileName(forLabel: record.label)
-            if groups[fileName] == nil {
-                order.append((fileName, record.label))
-                groups[fileName] = []
-            }
-            groups[fileName]?.append(record)
+        // A batch from one label (one captured program: the common case) is written as it is, with
+        // no file name per record and no copy of a record.
+        let groups: [LabelGroup]
+        if let first = records.first, records.allSatisfy({ $0.label == first.label }) {
+            groups = [LabelGroup(fileName: Self.fileName(forLabel: first.label), label: first.label, records: records)]
+        } else {
+            groups = Self.group(records)
         }
         var firstError: SluiceError?
-        for (fileName, label) in order {
-            guard let group = groups[fileName] else { continue }
+        for group in groups {
             let before = recorder.writeCounters
             let file: LogFile
             do {
-                file = try openFile(fileName)
+                file = try openFile(group.fileName)
             } catch {
                 recorder.update { stats in
-                    stats.recordsGivenUp += group.count
+                    stats.recordsGivenUp += group.records.count
                     stats.lastError = error.message
                 }
-                countForLabel(label, fileName: fileName, before: before)
+                countForLabel(group.label, fileName: group.fileName, before: before)
                 firstError = firstError ?? error
                 continue
             }
             do {
-                try await engine.write(group, to: file)
+                try await engine.write(group.records, to: file)
             } catch {
                 firstError = firstError ?? error
             }
-            countForLabel(label, fileName: fileName, before: before)
+            countForLabel(group.label, fileName: group.fileName, before: before)
         }
         scheduleSyncTimer()
         if let firstError {
             throw firstError
         }
+    }
+
+    /// One file's records of a batch.
+    private struct LabelGroup {
+        var fileName: String
+        var label: String
+        var records: [LogRecord]
+    }
+
+    /// Groups records by file, keeping each label's order; the file name is worked out once per label.
+    private static func group(_ records: [LogRecord]) -> [LabelGroup] {
+        var groups: [LabelGroup] = []
+        var groupOfLabel: [String: Int] = [:]
+        var groupOfFile: [String: Int] = [:]
+        var previous: (label: String, group: Int)?
+        for record in records {
+            let index: Int
+            if let previous, previous.label == record.label {
+                index = previous.group
+            } else if let known = groupOfLabel[record.label] {
+                index = known
+            } else {
+                let fileName = fileName(forLabel: record.label)
+                if let existing = groupOfFile[fileName] {
+                    index = existing
+                } else {
+                    index = groups.count
+                    groups.append(LabelGroup(fileName: fileName, label: record.label, records: []))
+                    groupOfFile[fileName] = index
+                }
+                groupOfLabel[record.label] = index
+            }
+            previous = (record.label, index)
+            groups[index].records.append(record)
+        }
+        return groups
     }
 
     /// Adds what the sink's counters gained since `before` to the label's counters. Only this actor
