@@ -56,7 +56,7 @@ struct CaptureOutputs {
             level: .trace,
             // The program's environment is not sluice's configuration: LOG_LEVEL is the program's.
             levelEnvironmentVariable: nil,
-            queue: QueueOptions(capacity: 16_384, overflow: options.overflow),
+            queue: QueueOptions(capacity: 4096, overflow: options.overflow),
             shutdownTimeout: options.drainTimeout
         )
         return CaptureOutputs(pipeline: pipeline, files: files, syslog: syslog, http: http)
