@@ -171,9 +171,7 @@ package final class FileWriteEngine {
         }
         while index < records.count {
             let before = output.count
-            // One record through the batch entry point: the format's own loop reads it in place,
-            // where `write(records[index], to:)` on the existential would copy it.
-            _ = format.write(records, from: index, to: &output, byteLimit: before + 1)
+            format.write(records[index], to: &output)
             if file.schedule.rotates,
                 case .rotate(let archiveTime) = file.schedule.check(
                     now: now, fileSize: file.size + Int64(before), lineLength: output.count - before)
