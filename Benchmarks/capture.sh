@@ -53,7 +53,7 @@ awk -v n="$lines" 'BEGIN { for (i = 0; i < n; i++)
 bytes=$(stat -c %s "$input")
 echo "input: $lines lines, $bytes bytes; rotation at $rotate_mib MiB; $runs run(s) each; machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
-run_one() {  # system, output directory → "seconds peak_kb"
+run_one() {  # system, output directory → "seconds peak_kb cpu_seconds"
     local system="$1" out="$2" timing="$work/time.txt"
     rm -rf "$out"
     mkdir -p "$out"
@@ -64,9 +64,10 @@ run_one() {  # system, output directory → "seconds peak_kb"
     esac
     local start end
     start=$(date +%s.%N)
-    cat "$input" | /usr/bin/time -o "$timing" -f "%M" "${command[@]}"
+    cat "$input" | /usr/bin/time -o "$timing" -f "%M %U %S" "${command[@]}"
     end=$(date +%s.%N)
-    echo "$(awk "BEGIN { print $end - $start }") $(tail -1 "$timing")"
+    read -r rss user system_time < <(tail -1 "$timing")
+    echo "$(awk "BEGIN { print $end - $start }") $rss $(awk "BEGIN { print $user + $system_time }")"
 }
 
 verify() {  # system, output directory
@@ -117,34 +118,37 @@ print(f"{system}: verified {count} lines in order in {len(files)} files")
 PY
 }
 
-declare -A seconds_list rss_list
+declare -A seconds_list rss_list cpu_list
 for run in $(seq 1 "$runs"); do
     for system in sluice s6-log rotatelogs; do
         out="$work/out-$system"
-        read -r seconds rss < <(run_one "$system" "$out")
+        read -r seconds rss cpu < <(run_one "$system" "$out")
         verify "$system" "$out" >&2
         rm -rf "$out"
         seconds_list[$system]+="$seconds "
         rss_list[$system]+="$rss "
-        printf 'run %d: %-10s %6.2f s, peak RSS %d KB\n' "$run" "$system" "$seconds" "$rss" >&2
+        cpu_list[$system]+="$cpu "
+        printf 'run %d: %-10s %6.2f s, %6.2f s CPU, peak RSS %d KB\n' "$run" "$system" "$seconds" "$cpu" "$rss" >&2
     done
 done
 
-python3 - "$lines" "${seconds_list[sluice]}" "${rss_list[sluice]}" "${seconds_list[s6-log]}" "${rss_list[s6-log]}" \
-    "${seconds_list[rotatelogs]}" "${rss_list[rotatelogs]}" <<'PY'
+python3 - "$lines" \
+    "${seconds_list[sluice]}" "${rss_list[sluice]}" "${cpu_list[sluice]}" \
+    "${seconds_list[s6-log]}" "${rss_list[s6-log]}" "${cpu_list[s6-log]}" \
+    "${seconds_list[rotatelogs]}" "${rss_list[rotatelogs]}" "${cpu_list[rotatelogs]}" <<'PY'
 import statistics, sys
 lines = int(sys.argv[1])
 def median(text): return statistics.median(float(x) for x in text.split())
 rows = {}
-for name, (times, rss) in zip(["sluice pipe", "s6-log (T)", "rotatelogs (raw copy)"],
-                              [sys.argv[2:4], sys.argv[4:6], sys.argv[6:8]]):
-    rows[name] = (median(times), max(float(x) for x in rss.split()) / 1024)
+for index, name in enumerate(["sluice pipe", "s6-log (T)", "rotatelogs (raw copy)"]):
+    times, rss, cpu = sys.argv[2 + 3 * index:5 + 3 * index]
+    rows[name] = (median(times), max(float(x) for x in rss.split()) / 1024, median(cpu))
 s6 = lines / rows["s6-log (T)"][0]
-print(f"\n| System | seconds (median) | lines/s | ratio to s6-log | peak RSS |")
-print(f"|---|---|---|---|---|")
-for name, (seconds, rss) in rows.items():
+print(f"\n| System | seconds (median) | lines/s | ratio to s6-log | CPU s (user+sys) | ns CPU/line | peak RSS |")
+print(f"|---|---|---|---|---|---|---|")
+for name, (seconds, rss, cpu) in rows.items():
     rate = lines / seconds
-    print(f"| {name} | {seconds:.2f} | {rate / 1e6:.2f} M | {rate / s6:.2f}× | {rss:.1f} MB |")
+    print(f"| {name} | {seconds:.2f} | {rate / 1e6:.2f} M | {rate / s6:.2f}× | {cpu:.2f} | {cpu / lines * 1e9:.0f} | {rss:.1f} MB |")
 sluice_rate = lines / rows["sluice pipe"][0]
 print(f"\ngoal: sluice ≥ 1.5× s6-log's lines/s: {sluice_rate / s6:.2f}× ({'met' if sluice_rate >= 1.5 * s6 else 'not met'})")
 print(f"goal: sluice peak RSS ≤ 32 MB: {rows['sluice pipe'][1]:.1f} MB ({'met' if rows['sluice pipe'][1] <= 32 else 'not met'})")
