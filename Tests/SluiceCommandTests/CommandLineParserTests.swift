@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func runWithoutSeparatorStartsTheCommandAtTheFirstNonOption() throws {
-        guard case .run(let options, let program) = try parse("run --tee /usr/bin/env ls --help") else {
+        guard case .run(let options, let program) = try parse("run --tee --dir d /usr/bin/env ls --help") else {
             Issue.record("expected run")
             return
         }
@@ -146,6 +146,7 @@ import Testing
             ("run --durability sometimes -- x", "none, flush, batch or a duration"),
             ("run --max-line 8 -- x", "between 16 and 64M"),
             ("run --stdout-level loud -- x", "is not a level"),
+            ("run --tee -- x", "--tee copies the input to standard output"),
         ]
         for (line, expected) in cases {
             let message = usageError(line)

@@ -287,6 +287,11 @@ enum CommandLineParser {
         if (options.keep != nil || options.gzip) && !rotates {
             throw UsageError("--keep and --gzip apply to rotated files: add --rotate-size or --rotate")
         }
+        if options.tee && !options.hasOutput {
+            throw UsageError(
+                "--tee copies the input to standard output, where the records go without --dir, --syslog or --http; add an output"
+            )
+        }
         if let rotateBytes = options.rotateBytes, rotateBytes < 4096 {
             throw UsageError("--rotate-size must be at least 4K")
         }

@@ -103,12 +103,13 @@ enum HelpText {
                                         write) or none
 
                Shipping
-                 --syslog URL           also send to syslog (RFC 5424): udp://HOST[:PORT],
-                                        tcp://HOST:PORT or unix:PATH
-                 --http URL             also POST to URL, encoded as --format says (ndjson, otlp,
+                 --syslog URL           send to syslog (RFC 5424): udp://HOST[:PORT], tcp://HOST:PORT
+                                        or unix:PATH
+                 --http URL             POST to URL, encoded as --format says (ndjson, otlp,
                                         elasticsearch); an otlp service is named NAME
                  --tee                  also copy the input, byte for byte, to sluice's own standard
-                                        output (and standard error for the program's standard error)
+                                        output (and standard error for the program's standard
+                                        error); needs --dir, --syslog or --http
 
 
             """
