@@ -95,30 +95,32 @@ import Testing
         let run = try SluiceRun(
             base + [
                 "--name", "crash", "--restart", "on-failure", "--backoff", "100ms", "--max-backoff", "300ms",
-                "--max-restarts", "3", "--", Binaries.child, "fail", "3",
+                "--max-restarts", "3", "--", Binaries.child, "crash",
             ])
         let result = try await run.finish()
-        #expect(result.status == 3, "the last run's status: \(result.error)")
-        let events = try logLines(log("crash")).filter { $0.stream == "sluice" }
-        #expect(events.map(\.message).filter { $0 == "started" }.count == 4)
-        let exits = events.filter { $0.message != "started" }.map(\.message)
+        #expect(result.status == 128 + SIGABRT, "the last run's status: \(result.error)")
+        let lines = try logLines(log("crash"))
+        let events = lines.filter { $0.stream == "sluice" }
+        let starts = events.filter { $0.message == "started" }
+        let exits = events.filter { $0.message != "started" }
+        #expect(starts.count == 4)
         #expect(
-            exits == [
-                "\(Binaries.child) exited with status 3; restarting in 100 ms (restart 1)",
-                "\(Binaries.child) exited with status 3; restarting in 200 ms (restart 2)",
-                "\(Binaries.child) exited with status 3; restarting in 300 ms (restart 3)",
-                "\(Binaries.child) exited with status 3; not restarting: 3 restarts made (--max-restarts)",
+            exits.map(\.message) == [
+                "\(Binaries.child) killed by signal SIGABRT; restarting in 100 ms (restart 1)",
+                "\(Binaries.child) killed by signal SIGABRT; restarting in 200 ms (restart 2)",
+                "\(Binaries.child) killed by signal SIGABRT; restarting in 300 ms (restart 3)",
+                "\(Binaries.child) killed by signal SIGABRT; not restarting: 3 restarts made (--max-restarts)",
             ])
-        #expect(events.filter { $0.message != "started" }.allSatisfy { $0.level == "error" })
+        #expect(exits.allSatisfy { $0.level == "error" && $0.metadata["signal"] as? String == "SIGABRT" })
         // Each restart waited its backoff: from an exit to the next start.
-        let pairs = zip(
-            events.dropLast().filter { $0.message != "started" }, events.dropFirst(2).filter { $0.message == "started" }
-        )
-        for ((exit, start), wait) in zip(pairs, [0.1, 0.2, 0.3]) {
-            #expect(start.time - exit.time >= wait - 0.001, "waited \(start.time - exit.time) s, expected \(wait)")
+        for (index, wait) in [0.1, 0.2, 0.3].enumerated() {
+            let waited = starts[index + 1].time - exits[index].time
+            #expect(waited >= wait - 0.001, "waited \(waited) s, expected \(wait)")
         }
-        let pids = Set(events.filter { $0.message == "started" }.compactMap { $0.metadata["pid"] as? Int })
+        let pids = Set(starts.compactMap { $0.metadata["pid"] as? Int })
         #expect(pids.count == 4, "four processes")
+        // Each run's output sits between its start and its exit.
+        #expect(lines.filter { $0.stream == "stderr" }.map(\.message) == Array(repeating: "about to crash", count: 4))
         #expect(result.error.contains("4 starts"))
     }
 

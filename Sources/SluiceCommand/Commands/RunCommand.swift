@@ -167,10 +167,14 @@ struct RunCommand {
             case .armKillTimer(let pid):
                 guard let killAfter else { break }
                 let deadline = ContinuousClock.now.advanced(by: killAfter)
-                _ = try? BlockingThread(name: "kill timer") {
-                    if supervision.waitWhileRunning(pid, until: deadline) {
-                        supervision.killIfRunning(pid)
+                do {
+                    try BlockingThread.detached(name: "kill timer") {
+                        if supervision.waitWhileRunning(pid, until: deadline) {
+                            supervision.killIfRunning(pid)
+                        }
                     }
+                } catch {
+                    SluiceCommandLine.printError("sluice: --kill-after will not happen: \(error.message)")
                 }
             case .stopReading:
                 break

@@ -40,6 +40,19 @@ final class BlockingThread: Sendable {
         handle = LockedValue(thread)
     }
 
+    /// Starts `body` on a thread nobody joins: it releases its resources when it finishes.
+    ///
+    /// - Throws: `SluiceError` naming the reason when the system cannot create a thread.
+    static func detached(name: String, _ body: @escaping @Sendable () -> Void) throws(SluiceError) {
+        let thread = try BlockingThread(name: name, body)
+        thread.handle.withLock { handle in
+            if let started = handle {
+                pthread_detach(started)
+            }
+            handle = nil
+        }
+    }
+
     /// Waits until the thread has finished; later calls return at once.
     func join() {
         guard

@@ -139,13 +139,18 @@ case "ignore-term":
         pause()
     }
 
-case "fail":
-    // Exits with status arguments[2] after a line on each stream.
+case "crash":
+    // A line on each stream, then death by SIGABRT (without a core file).
+    var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+    setrlimit(Int32(RLIMIT_CORE.rawValue), &noCore)
     out.line("run of pid \(getpid())")
-    err.line("failing")
+    err.line("about to crash")
     out.flush()
     err.flush()
-    exit(Int32(arguments[2]) ?? 1)
+    // The Swift runtime's backtracer would catch the signal: let it kill the process as C would.
+    signal(SIGABRT, SIG_DFL)
+    raise(SIGABRT)
+    exit(98)
 
 case "fail-times":
     // Fails (status 3) until it has been run arguments[3] times, counted in the file arguments[2].
