@@ -56,8 +56,9 @@ import Testing
         var state = SignalStateMachine(mode: .run)
         #expect(state.signalArrived(SIGTERM, reachedProgram: false, killAfter: true).isEmpty, "no program yet")
         #expect(state.stopSignal == SIGTERM)
+        #expect(state.programStarted(99) == .forward(99, SIGTERM), "a stop that came during the start is passed on")
         state = SignalStateMachine(mode: .run)
-        state.programStarted(100)
+        #expect(state.programStarted(100) == nil)
         #expect(
             state.signalArrived(SIGHUP, reachedProgram: false, killAfter: true) == [
                 .reopenFiles, .forward(100, SIGHUP),
@@ -75,7 +76,7 @@ import Testing
 
     @Test func aSignalTheTerminalSentToTheProgramsGroupIsNotSentTwice() {
         var state = SignalStateMachine(mode: .run)
-        state.programStarted(7)
+        _ = state.programStarted(7)
         #expect(state.signalArrived(SIGINT, reachedProgram: true, killAfter: false).isEmpty)
         #expect(state.stopSignal == SIGINT)
         #expect(state.signalArrived(SIGHUP, reachedProgram: true, killAfter: false) == [.reopenFiles])

@@ -33,6 +33,11 @@ struct RunCommand {
         var starts = 0
         var lastExit = ChildExit.exited(0)
         while true {
+            if let signal = supervision.stopSignal, starts == 0 {
+                // Asked to stop before the program ever started: it is not started at all.
+                lastExit = .signaled(signal)
+                break
+            }
             let started = ContinuousClock.now
             var pid: pid_t?
             switch ChildProcess.spawn(program, resetSIGPIPE: resetSIGPIPE) {
@@ -41,7 +46,9 @@ struct RunCommand {
             case .success(let child):
                 starts += 1
                 pid = child.pid
-                supervision.update { $0.programStarted(child.pid) }
+                if case .forward(let pid, let signal) = supervision.update({ $0.programStarted(child.pid) }) {
+                    supervision.forward(signal, to: pid)
+                }
                 events.write(
                     message: "started", level: .notice,
                     metadata: [

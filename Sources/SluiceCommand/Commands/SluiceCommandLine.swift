@@ -14,6 +14,11 @@ package enum SluiceCommandLine {
     /// signals it handles before any thread starts.
     package static func main(_ arguments: [String]) -> Int32 {
         let sigpipeWasDefault = SignalWatcher.blockHandledSignals()
+        // A closed standard descriptor would be reused by the first pipe and then clobbered when
+        // the program's streams are set up: hold each with /dev/null, as daemons do.
+        for descriptor in Int32(0)...2 where fcntl(descriptor, F_GETFD) == -1 {
+            _ = open("/dev/null", O_RDWR)
+        }
         let command: ParsedCommand
         do {
             command = try CommandLineParser.parse(arguments)

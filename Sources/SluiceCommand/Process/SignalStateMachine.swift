@@ -36,10 +36,12 @@ struct SignalStateMachine: Equatable {
         self.mode = mode
     }
 
-    /// The program started as `pid`.
-    mutating func programStarted(_ pid: pid_t) {
+    /// The program started as `pid`. Returns the stop signal to forward at once if one arrived
+    /// while it was being started (before this, there was no program to forward it to).
+    mutating func programStarted(_ pid: pid_t) -> Action? {
         child = pid
         killTimerArmed = false
+        return stopSignal.map { .forward(pid, $0) }
     }
 
     /// The program exited (it is not reaped yet, so its pid is still its own).
