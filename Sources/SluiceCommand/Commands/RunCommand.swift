@@ -32,6 +32,7 @@ struct RunCommand {
         var counters = [StreamCounters(), StreamCounters()]
         var starts = 0
         var lastExit = ChildExit.exited(0)
+        var failure: SluiceError?
         while true {
             if let signal = supervision.stopSignal, starts == 0 {
                 // Asked to stop before the program ever started: it is not started at all.
@@ -55,16 +56,21 @@ struct RunCommand {
                         "pid": .integer(Int(child.pid)), "command": .array(program.map { .string($0) }),
                         "run": .integer(starts),
                     ])
-                let runCounters = try capture(child, pipeline: pipeline, label: label, supervision: supervision)
-                lastExit = runCounters.exit
-                for index in counters.indices {
-                    counters[index].add(runCounters.streams[index])
+                do {
+                    let runCounters = try capture(child, pipeline: pipeline, label: label, supervision: supervision)
+                    lastExit = runCounters.exit
+                    for index in counters.indices {
+                        counters[index].add(runCounters.streams[index])
+                    }
+                } catch {
+                    // No pipe or thread left for the reader: the program was stopped; drain and say so.
+                    failure = error
+                    break
                 }
             }
-            let stopSignal = supervision.stopSignal
-            let decision = machine.programExited(
-                lastExit, ranFor: started.duration(to: .now), stopRequested: stopSignal != nil)
-            logExit(lastExit, pid: pid, ranFor: started.duration(to: .now), decision: decision, events: events)
+            let ranFor = started.duration(to: .now)
+            let decision = machine.programExited(lastExit, ranFor: ranFor, stopRequested: supervision.stopSignal != nil)
+            logExit(lastExit, pid: pid, ranFor: ranFor, decision: decision, events: events)
             guard case .restart(let delay, _) = decision else { break }
             if supervision.waitForStop(until: .now.advanced(by: delay)) {
                 break
@@ -82,6 +88,10 @@ struct RunCommand {
                 SluiceCommandLine.printError(line)
             }
         }
+        if let failure {
+            SluiceCommandLine.printError("sluice: \(failure.message)")
+            return 1
+        }
         return lastExit.exitCode
     }
 
@@ -97,11 +107,12 @@ struct RunCommand {
                 name: "stderr", descriptor: child.standardError, teeDescriptor: options.tee ? 2 : nil,
                 pipeline: pipeline, label: label, level: options.stderrLevel, options: options),
         ]
-        let control = try CaptureReader.Control()
         let result = LockedValue<[StreamCounters]>([])
+        let control: CaptureReader.Control
         let reader: BlockingThread
         do {
-            reader = try BlockingThread(name: "reader") {
+            control = try CaptureReader.Control()
+            reader = try BlockingThread(name: "reader") { [control] in
                 var streams = streams
                 let counters = CaptureReader.run(&streams, control: control)
                 result.withLock { $0 = counters }
