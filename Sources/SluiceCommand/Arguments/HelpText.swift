@@ -9,8 +9,8 @@ enum HelpText {
     static func text(_ topic: Topic) -> String {
         switch topic {
         case .general: manual
-        case .run: synopsis + runDescription + options(isRun: true) + signals + exitStatus
-        case .pipe: synopsis + pipeDescription + options(isRun: false) + signals + exitStatus
+        case .run: synopsis + runDescription + lines + options(isRun: true) + signals + exitStatus
+        case .pipe: synopsis + "DESCRIPTION\n" + pipeDescription + lines + options(isRun: false) + signals + exitStatus
         }
     }
 
@@ -42,7 +42,8 @@ enum HelpText {
         """
 
     private static let pipeDescription = """
-             sluice pipe does the same for its standard input (stream stdin) until the input ends:
+             sluice pipe writes every line of its standard input as a record, as sluice run does
+             for a program's output (stream stdin, level info), until the input ends:
 
                   ./batch-job 2>&1 | sluice pipe --dir logs --name batch
 
