@@ -13,6 +13,7 @@ extension PipelineStorage {
     /// the stripe's open chunk and unlocks; the queue's own lock is taken only when the stripe has no
     /// room left (once per few dozen records) or the queue is full. Never awaits, never does I/O;
     /// under `block` it parks the calling thread until the collector makes room.
+    @inline(__always)
     package func submit(
         level: LogLevel,
         label: String,
@@ -23,8 +24,26 @@ extension PipelineStorage {
         callMetadata: LogMetadata,
         loggerMetadata: LogMetadata
     ) {
-        let timestamp = LogTimestamp.now().nanosecondsSinceEpoch
-        let context = LogContext.forRecord
+        submit(
+            timestamp: LogTimestamp.now().nanosecondsSinceEpoch, level: level, label: label, message: message,
+            file: file, function: function, line: line, callMetadata: callMetadata, loggerMetadata: loggerMetadata,
+            context: LogContext.forRecord)
+    }
+
+    /// Queues a record with its time and context given: the raw-line path, which reads neither the
+    /// task's context nor (when its reader timestamps a whole `read`) the clock per line.
+    package func submit(
+        timestamp: Int64,
+        level: LogLevel,
+        label: String,
+        message: String,
+        file: String,
+        function: String,
+        line: UInt,
+        callMetadata: LogMetadata,
+        loggerMetadata: LogMetadata,
+        context: LogMetadata
+    ) {
         let index = stripes.current
         let stripe = stripes[index]
         stripes.lock(index)

@@ -74,6 +74,13 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     private var fileNames: [String: String] = [:]
     /// The batch's records grouped by file, reused from batch to batch.
     private let grouped = PointerBuffer()
+    private let perLabel = LockedValue(LabelStatsTable())
+
+    /// Per-label counters, bounded so that a flood of distinct labels cannot grow memory without end.
+    private struct LabelStatsTable {
+        static let limit = 4096
+        var byFileName: [String: LabelFileStats] = [:]
+    }
 
     /// Creates the directory if needed and prepares to write one file per label.
     ///
@@ -246,6 +253,23 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         recorder.snapshot.bytesWritten
     }
 
+    /// Counters per label, sorted by label: lines, bytes and rotations of each label's file. Cheap, no
+    /// `await`, safe from any thread.
+    ///
+    /// At most 4,096 labels are tracked; records of labels beyond that are counted only in ``stats``.
+    public nonisolated var labelStats: [LabelFileStats] {
+        perLabel.withLock { Array($0.byFileName.values) }.sorted { $0.label < $1.label }
+    }
+
+    /// The counters of one label, or `nil` if it wrote nothing yet (or is beyond the 4,096 tracked).
+    ///
+    /// - Parameter label: The label.
+    /// - Returns: Its counters.
+    public nonisolated func stats(forLabel label: String) -> LabelFileStats? {
+        let fileName = Self.fileName(forLabel: label)
+        return perLabel.withLock { $0.byFileName[fileName] }
+    }
+
     /// The number of files open now.
     public var openFileCount: Int {
         files.count
@@ -266,7 +290,7 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         }
         // Group by file, keeping each label's order.
         let records = batch.records
-        var order: [String] = []
+        var order: [(label: String, fileName: String)] = []
         var groupIndex: [String: Int] = [:]
         var groupOf: [Int] = []
         groupOf.reserveCapacity(records.count)
@@ -278,14 +302,14 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
                 groupOf.append(previousGroup)
                 continue
             }
-            let fileName = fileName(forLabel: label)
+            let (labelString, fileName) = fileName(forLabel: label)
             let group: Int
             if let existing = groupIndex[fileName] {
                 group = existing
             } else {
                 group = order.count
                 groupIndex[fileName] = group
-                order.append(fileName)
+                order.append((labelString, fileName))
             }
             groupOf.append(group)
             previousLabel = label
@@ -293,8 +317,9 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         }
         let groups = grouped.group(records, by: groupOf, groups: order.count)
         var firstError: SluiceError?
-        for (group, fileName) in order.enumerated() {
+        for (group, (label, fileName)) in order.enumerated() {
             let records = groups[group]
+            let before = recorder.writeCounters
             let file: LogFile
             do {
                 file = try openFile(fileName)
@@ -303,6 +328,7 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
                     stats.recordsGivenUp += records.count
                     stats.lastError = error.message
                 }
+                countForLabel(label, fileName: fileName, before: before)
                 firstError = firstError ?? error
                 continue
             }
@@ -311,6 +337,7 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
             } catch {
                 firstError = firstError ?? error
             }
+            countForLabel(label, fileName: fileName, before: before)
         }
         scheduleSyncTimer()
         if let firstError {
@@ -318,18 +345,35 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         }
     }
 
-    /// The file name for a label's bytes, from a small cache.
-    private func fileName(forLabel utf8: UnsafeBufferPointer<UInt8>) -> String {
+    /// The label and its file name for a label's bytes, from a small cache.
+    private func fileName(forLabel utf8: UnsafeBufferPointer<UInt8>) -> (label: String, fileName: String) {
         let label = String(utf8)
         if let cached = fileNames[label] {
-            return cached
+            return (label, cached)
         }
         if fileNames.count >= 4_096 {
             fileNames.removeAll(keepingCapacity: true)
         }
         let fileName = Self.fileName(forLabel: label, ignoringCase: directoryIgnoresCase)
         fileNames[label] = fileName
-        return fileName
+        return (label, fileName)
+    }
+
+    /// Adds what the sink's counters gained since `before` to the label's counters. Only this actor
+    /// changes them while it writes (the archiver counts compressions and deletions, not these).
+    private func countForLabel(_ label: String, fileName: String, before: FileSinkStatsRecorder.WriteCounters) {
+        let after = recorder.writeCounters
+        let now = engine.clock.now()
+        perLabel.withLock { table in
+            guard table.byFileName[fileName] != nil || table.byFileName.count < LabelStatsTable.limit else { return }
+            var stats = table.byFileName[fileName] ?? LabelFileStats(label: label, fileName: fileName)
+            stats.linesWritten += after.lines - before.lines
+            stats.bytesWritten += after.bytes - before.bytes
+            stats.rotations += after.rotations - before.rotations
+            stats.recordsGivenUp += after.givenUp - before.givenUp
+            stats.lastWrite = now
+            table.byFileName[fileName] = stats
+        }
     }
 
     private func openFile(_ fileName: String) throws(SluiceError) -> LogFile {
