@@ -5,13 +5,68 @@ package enum RawLineDecoding {
     /// The source location of a raw line: there is no call site to name.
     package static let source = LogSource(file: "", function: "", line: 0)
 
-    /// The message for `bytes`.
+    /// The message for `bytes`, as a string.
     package static func message(_ bytes: UnsafeRawBufferPointer) -> String {
         let utf8 = bytes.assumingMemoryBound(to: UInt8.self)
-        if isASCII(utf8) || isValidUTF8(utf8) {
+        let count = escapedCount(utf8)
+        if count == utf8.count {
             return String(decoding: utf8, as: UTF8.self)
         }
-        return escapingInvalidSequences(utf8)
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            writeEscaped(utf8, to: UnsafeMutableRawPointer(buffer.baseAddress!))
+            return count
+        }
+    }
+
+    /// The length of the message for `utf8`: `utf8.count` exactly when it is valid UTF-8, longer
+    /// by three bytes for each byte that must be escaped.
+    @inline(__always)
+    package static func escapedCount(_ utf8: UnsafeBufferPointer<UInt8>) -> Int {
+        if isASCII(utf8) {
+            return utf8.count
+        }
+        return escapedCountSlowly(utf8)
+    }
+
+    @inline(never)
+    private static func escapedCountSlowly(_ utf8: UnsafeBufferPointer<UInt8>) -> Int {
+        var count = 0
+        var i = 0
+        while i < utf8.count {
+            let length = sequenceLength(utf8, at: i)
+            if length > 0 {
+                count += length
+                i += length
+            } else {
+                count += 4
+                i += 1
+            }
+        }
+        return count
+    }
+
+    /// Writes the message for `utf8` (``escapedCount(_:)`` bytes) at `destination`.
+    @inline(never)
+    package static func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to destination: UnsafeMutableRawPointer) {
+        let hex: StaticString = "0123456789abcdef"
+        var out = destination
+        var i = 0
+        while i < utf8.count {
+            let length = sequenceLength(utf8, at: i)
+            if length > 0 {
+                out.copyMemory(from: utf8.baseAddress! + i, byteCount: length)
+                out += length
+                i += length
+            } else {
+                let byte = utf8[i]
+                out.storeBytes(of: UInt8(ascii: "\\"), as: UInt8.self)
+                (out + 1).storeBytes(of: UInt8(ascii: "x"), as: UInt8.self)
+                (out + 2).storeBytes(of: hex.utf8Start[Int(byte >> 4)], as: UInt8.self)
+                (out + 3).storeBytes(of: hex.utf8Start[Int(byte & 0xF)], as: UInt8.self)
+                out += 4
+                i += 1
+            }
+        }
     }
 
     /// Whether every byte is below 0x80, checked eight bytes at a time.
@@ -31,16 +86,6 @@ package enum RawLineDecoding {
             i += 1
         }
         return high & 0x8080_8080_8080_8080 == 0
-    }
-
-    private static func isValidUTF8(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
-        var i = 0
-        while i < utf8.count {
-            let length = sequenceLength(utf8, at: i)
-            guard length > 0 else { return false }
-            i += length
-        }
-        return true
     }
 
     /// The length of the well-formed UTF-8 sequence at `i` (Unicode table 3-7), or 0 if the byte
@@ -72,25 +117,5 @@ package enum RawLineDecoding {
         default:
             return 0
         }
-    }
-
-    @inline(never)
-    private static func escapingInvalidSequences(_ utf8: UnsafeBufferPointer<UInt8>) -> String {
-        let hex = Array("0123456789abcdef".utf8)
-        var escaped: [UInt8] = []
-        escaped.reserveCapacity(utf8.count + 16)
-        var i = 0
-        while i < utf8.count {
-            let length = sequenceLength(utf8, at: i)
-            if length > 0 {
-                escaped.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[i..<(i + length)]))
-                i += length
-            } else {
-                let byte = utf8[i]
-                escaped += [UInt8(ascii: "\\"), UInt8(ascii: "x"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
-                i += 1
-            }
-        }
-        return String(decoding: escaped, as: UTF8.self)
     }
 }

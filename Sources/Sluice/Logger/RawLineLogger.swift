@@ -16,8 +16,8 @@
 /// ```
 ///
 /// A line costs less than a structured call on ``SluiceLogger``: no metadata is built or merged, no
-/// task-local context is read and no source location is captured; the one allocation is the message
-/// itself (none for lines of up to 15 bytes).
+/// task-local context is read and no source location is captured. A line written as bytes
+/// allocates nothing: its bytes are copied into the queue as they are.
 ///
 /// - Important: `RawLineLogger` is a `Sendable` value; every method is synchronous, never awaits and
 ///   never does I/O, like ``SluiceLogger``'s. Lines written from one thread reach each sink in the
@@ -67,7 +67,7 @@ public struct RawLineLogger: Sendable {
     public func write(_ line: UnsafeRawBufferPointer, level: LogLevel? = nil, timestamp: LogTimestamp? = nil) {
         let level = level ?? self.level
         guard level >= threshold else { return }
-        submit(RawLineDecoding.message(line), level: level, timestamp: timestamp, lineMetadata: nil)
+        submit(RawLineMessage(line), level: level, timestamp: timestamp, lineMetadata: nil)
     }
 
     /// Writes one line given as a string.
@@ -99,7 +99,10 @@ public struct RawLineLogger: Sendable {
         submit(message, level: level, timestamp: timestamp, lineMetadata: metadata)
     }
 
-    private func submit(_ message: String, level: LogLevel, timestamp: LogTimestamp?, lineMetadata: LogMetadata?) {
+    @inline(__always)
+    private func submit(
+        _ message: some RecordMessage, level: LogLevel, timestamp: LogTimestamp?, lineMetadata: LogMetadata?
+    ) {
         // The fixed metadata is the call-site layer, so it is written first and wins over a line's
         // own fields, which ride in the logger layer; neither is copied or merged here.
         core.submit(
