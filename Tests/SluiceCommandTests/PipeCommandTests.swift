@@ -43,7 +43,9 @@ import Testing
     @Test func sigtermStopsReadingWritesWhatWasReadAndExitsZero() async throws {
         let run = try SluiceRun(["pipe", "--dir", directory.path, "--name", "stopped", "--format", "json"])
         run.input.fileHandleForWriting.write(Data("first\nsecond\nhalf a li".utf8))
-        try await waitUntil("the first lines") { try logLines(log("stopped")).count == 2 }
+        // At least: after --idle (100 ms) the partial line is written too, and a busy machine may
+        // look only after that.
+        try await waitUntil("the first lines") { try logLines(log("stopped")).count >= 2 }
         run.signal(SIGTERM)
         let result = try await run.finish()
         #expect(result.status == 0)
