@@ -145,8 +145,11 @@ public final class LogPipeline: Sendable {
         reportError = onInternalError.handle
 
         // Where the work runs. Dedicated threads start now, so a thread limit shows here.
-        let collectorExecutor = ThreadExecutor(name: "sluice-collector")
-        let sinkExecutors = sinks.enumerated().map { SinkDriver.executor(for: $1, index: $0) }
+        let pipelineID = PipelineStorage.makeID()
+        let collectorExecutor = ThreadExecutor(name: "sluice-collector", pipelineID: pipelineID)
+        let sinkExecutors = sinks.enumerated().map {
+            SinkDriver.executor(for: $1, index: $0, pipelineID: pipelineID)
+        }
         let backgroundExecutors = sinks.flatMap { ($0 as? any SinkExecutorOwning)?.backgroundExecutors ?? [] }
         var effectiveMode = mode
         var fallback: InternalError?
@@ -191,7 +194,8 @@ public final class LogPipeline: Sendable {
             flushLevel: flushLevel,
             synchronous: effectiveMode.isSynchronous,
             timers: collectorExecutor,
-            host: host
+            host: host,
+            id: pipelineID
         )
         self.core = core
         let drivers = sinks.enumerated().map { index, sink in
@@ -566,6 +570,11 @@ public final class LogPipeline: Sendable {
 
     /// Stops intake, drains the queue, flushes and closes every sink, within `timeout`.
     ///
+    /// Closing a ``FileSink`` or ``LabelFileSink`` includes waiting for its background compression
+    /// and retention (``FileSink/waitForArchiving()``), so a shutdown that completes in time leaves
+    /// the log directory tidy; one that times out may leave an archive uncompressed, which the next
+    /// start compresses.
+    ///
     /// New log calls are dropped (reason `shutdown`) from the moment this is called; callers already
     /// waiting under the `block` policy still get their records in. Sinks are closed in a task group
     /// that races the deadline; what is still pending at the deadline is counted as dropped and the
@@ -698,6 +707,11 @@ public final class LogPipeline: Sendable {
                 )
             }
         )
+    }
+
+    /// Items (batches and markers) waiting in each sink's inbox, in sink order.
+    package var inboxItemCounts: [Int] {
+        drivers.map(\.inbox.itemCount)
     }
 
     /// A summary for readiness and liveness probes.

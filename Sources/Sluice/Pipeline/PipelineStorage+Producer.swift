@@ -31,6 +31,7 @@ extension PipelineStorage {
     /// room left (once per few dozen records) or the queue is full. Never awaits, never does I/O;
     /// under the `block` policies it parks the calling thread until the collector makes room (or
     /// the timeout passes).
+    @inline(__always)
     package func submit(
         level: LogLevel,
         label: String,
@@ -42,8 +43,28 @@ extension PipelineStorage {
         loggerMetadata: LogMetadata
     ) {
         _ = enqueue(
-            level: level, label: label, message: message, file: file, function: function, line: line,
-            callMetadata: callMetadata, loggerMetadata: loggerMetadata)
+            timestamp: LogTimestamp.now().nanosecondsSinceEpoch, level: level, label: label, message: message,
+            file: file, function: function, line: line, callMetadata: callMetadata, loggerMetadata: loggerMetadata,
+            context: LogContext.forRecord)
+    }
+
+    /// Queues a record with its time and context given: the raw-line path, which reads neither the
+    /// task's context nor (when its reader timestamps a whole `read`) the clock per line.
+    package func submit(
+        timestamp: Int64,
+        level: LogLevel,
+        label: String,
+        message: some RecordMessage,
+        file: String,
+        function: String,
+        line: UInt,
+        callMetadata: LogMetadata,
+        loggerMetadata: LogMetadata,
+        context: LogMetadata
+    ) {
+        _ = enqueue(
+            timestamp: timestamp, level: level, label: label, message: message, file: file, function: function,
+            line: line, callMetadata: callMetadata, loggerMetadata: loggerMetadata, context: context)
     }
 
     /// ``submit(level:label:message:file:function:line:callMetadata:loggerMetadata:)``, saying what
@@ -60,8 +81,9 @@ extension PipelineStorage {
         loggerMetadata: LogMetadata
     ) -> SubmitOutcome {
         enqueue(
-            level: level, label: label, message: message, file: file, function: function, line: line,
-            callMetadata: callMetadata, loggerMetadata: loggerMetadata)
+            timestamp: LogTimestamp.now().nanosecondsSinceEpoch, level: level, label: label, message: message,
+            file: file, function: function, line: line, callMetadata: callMetadata, loggerMetadata: loggerMetadata,
+            context: LogContext.forRecord)
     }
 
     /// After a record at `level` was handed over: asks for the flush its level calls for, if any
@@ -76,17 +98,17 @@ extension PipelineStorage {
 
     @inline(__always)
     private func enqueue(
+        timestamp: Int64,
         level: LogLevel,
         label: String,
-        message: String,
+        message: some RecordMessage,
         file: String,
         function: String,
         line: UInt,
         callMetadata: LogMetadata,
-        loggerMetadata: LogMetadata
+        loggerMetadata: LogMetadata,
+        context: LogMetadata
     ) -> SubmitOutcome {
-        let timestamp = LogTimestamp.now().nanosecondsSinceEpoch
-        let context = LogContext.forRecord
         let index = stripes.current
         let stripe = stripes[index]
         stripes.lock(index)
@@ -162,7 +184,7 @@ extension PipelineStorage {
     package func complete(
         level: LogLevel,
         label: String,
-        message: String,
+        message: some RecordMessage,
         file: String,
         function: String,
         line: UInt,
@@ -193,6 +215,7 @@ extension PipelineStorage {
             stripe.pointee.inTransit -= 1
             stripe.pointee.droppedShutdown += 1
             stripes.unlock(pending.stripe)
+            events.yield(.recordsAvailable)
             return .dropped(.shutdown)
         }
         if case .stored(let signal) = store(
@@ -231,7 +254,13 @@ extension PipelineStorage {
             stripe.pointee.logged -= 1
             stripe.pointee.afterShutdown += 1
         }
+        let draining = stripe.pointee.intake != .open
         stripes.unlock(pending.stripe)
+        if draining {
+            // The collector may be waiting for the last calls on their way in before it closes the
+            // sinks; this one will never store anything, so tell it to look again.
+            events.yield(.recordsAvailable)
+        }
     }
 
     @inline(__always)
@@ -262,7 +291,7 @@ extension PipelineStorage {
         timestamp: Int64,
         level: LogLevel,
         label: String,
-        message: String,
+        message: some RecordMessage,
         file: String,
         function: String,
         line: UInt,
@@ -340,6 +369,26 @@ extension PipelineStorage {
         return .stored(stripe.pointee.stored(batchSize: batchSize))
     }
 
+    /// Whether the calling thread may wait for room under the `block` policies: an application
+    /// thread may; a thread of this pipeline, or one of Sluice's threads tied to no pipeline, never
+    /// does; a thread of another pipeline may, unless that would close a cycle of waits
+    /// (``PipelineWaits``, checked where it waits).
+    package var callerMayWait: Bool {
+        guard waitsWhenFull else { return false }
+        let role = PipelineThread.role
+        return role != .unattached && role != .pipeline(id)
+    }
+
+    /// Registers a wait of the calling thread on this pipeline when it is a thread of another
+    /// pipeline; returns false when that wait would close a cycle (it must not wait then). On true,
+    /// `source` is set when a wait was registered, to end with ``PipelineWaits/end(from:to:)``.
+    package func beginWait(_ source: inout UInt64?) -> Bool {
+        guard source == nil, case .pipeline(let pipeline) = PipelineThread.role else { return true }
+        guard PipelineWaits.begin(from: pipeline, to: id) else { return false }
+        source = pipeline
+        return true
+    }
+
     @inline(__always)
     private func queueIsProtected(_ level: LogLevel) -> Bool {
         !waitsWhenFull && level >= protectedLevel
@@ -357,7 +406,13 @@ extension PipelineStorage {
     /// stripes' unused room, or by the overflow policy (waiting, evicting or dropping).
     private func makeRoom(level: LogLevel, for pending: inout PendingCall, canPark: Bool) -> Room {
         lock.lock()
-        defer { lock.unlock() }
+        var waitsOn: UInt64?
+        defer {
+            lock.unlock()
+            if let waitsOn {
+                PipelineWaits.end(from: waitsOn, to: id)
+            }
+        }
         while true {
             switch queue.intake {
             case .open:
@@ -381,14 +436,15 @@ extension PipelineStorage {
                 queue.pressureSignalled = true
                 events.yield(.pressure)
             }
-            let canWait = waitsWhenFull && !PipelineThread.isCurrent
-            switch queue.overflowAction(level: level, canWait: canWait) {
+            switch queue.overflowAction(level: level, canWait: callerMayWait) {
             case .wait:
                 guard canPark else { return .mustWait }
                 let deadline = startDeadline(&pending)
                 if let deadline, MonotonicTime.nanoseconds() >= deadline {
                     return .dropped(.timedOut)
                 }
+                // A thread of another pipeline waits only if that pipeline does not wait on this one.
+                guard beginWait(&waitsOn) else { return .dropped(.overflow) }
                 pending.waited = true
                 if let host {
                     // The pipeline runs as tasks, maybe on the very pool this thread belongs to:
@@ -541,7 +597,7 @@ extension PipelineStorage {
     private func storeWaitingForMemory(
         level: LogLevel,
         label: String,
-        message: String,
+        message: some RecordMessage,
         file: String,
         function: String,
         line: UInt,
@@ -556,13 +612,21 @@ extension PipelineStorage {
         let size = RecordEncoder.size(
             label: label, message: message, inlineSource: true, file: file, function: function, call: call,
             logger: logger, context: context)
-        guard waitsWhenFull && !PipelineThread.isCurrent, size <= RecordLayout.maximumRecordSize,
-            chunks.canEverHold(size)
-        else {
+        guard callerMayWait, size <= RecordLayout.maximumRecordSize, chunks.canEverHold(size) else {
             finish(pending, .overflow)
             return .dropped(.overflow)
         }
         guard canPark else { return .mustWait }
+        var waitsOn: UInt64?
+        guard beginWait(&waitsOn) else {
+            finish(pending, .overflow)
+            return .dropped(.overflow)
+        }
+        defer {
+            if let waitsOn {
+                PipelineWaits.end(from: waitsOn, to: id)
+            }
+        }
         let deadline = startDeadline(&pending)
         guard let grant = takeMemory(size, deadline: deadline) else {
             let reason: DropReason = chunks.isClosed ? .shutdown : deadline != nil ? .timedOut : .overflow
@@ -576,6 +640,7 @@ extension PipelineStorage {
             stripe.pointee.droppedShutdown += 1
             stripes.unlock(pending.stripe)
             chunks.giveBack(grant)
+            events.yield(.recordsAvailable)
             return .dropped(.shutdown)
         }
         let outcome = store(

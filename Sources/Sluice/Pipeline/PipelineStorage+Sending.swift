@@ -42,7 +42,19 @@ extension PipelineStorage {
                 canPark: false)
         }
         var outcome = attempt()
+        // A task of another pipeline's executor holds that pipeline up while it waits: it waits
+        // only if that pipeline does not wait on this one (``PipelineWaits``).
+        var waitsOn: UInt64?
+        defer {
+            if let waitsOn {
+                PipelineWaits.end(from: waitsOn, to: id)
+            }
+        }
         while outcome == .mustWait {
+            guard beginWait(&waitsOn) else {
+                finish(pending, .overflow)
+                return .dropped(.overflow)
+            }
             guard !Task.isCancelled else {
                 finish(pending, .cancelled)
                 return .dropped(.cancelled)

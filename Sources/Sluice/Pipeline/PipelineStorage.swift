@@ -65,6 +65,17 @@ package final class PipelineStorage: @unchecked Sendable {
     package let sinkLevels: [LogLevel]
     package let stallTimeout: Duration
     package let createdAt = ContinuousClock.now
+    /// Tells this pipeline's threads from other pipelines' (``PipelineThread``, ``PipelineWaits``).
+    package let id: UInt64
+    private static let nextID = LockedValue<UInt64>(0)
+
+    /// A new pipeline identity (a pipeline makes its executors, which carry it, before its storage).
+    package static func makeID() -> UInt64 {
+        nextID.withLock { id in
+            id += 1
+            return id
+        }
+    }
 
     package init(
         queue options: QueueOptions,
@@ -79,8 +90,10 @@ package final class PipelineStorage: @unchecked Sendable {
         flushLevel: LogLevel? = nil,
         synchronous: Bool = false,
         timers: ThreadExecutor? = nil,
-        host: CooperativeHost? = nil
+        host: CooperativeHost? = nil,
+        id: UInt64 = PipelineStorage.makeID()
     ) {
+        self.id = id
         self.stripes = RecordStripes(count: stripes)
         queue = QueueState(options: options, stripes: stripes)
         ledger = PipelineLedger(sinks: sinks.map { SinkLedger(name: $0.name, level: $0.level) })
@@ -97,7 +110,7 @@ package final class PipelineStorage: @unchecked Sendable {
         protectedLevel = options.protectedLevel
         flushOnLevel = flushLevel?.rawValue ?? UInt8.max
         self.flushLevel = synchronous ? 0 : flushOnLevel
-        self.timers = timers ?? ThreadExecutor(name: "sluice-collector")
+        self.timers = timers ?? ThreadExecutor(name: "sluice-collector", pipelineID: id)
         self.host = host
         self.levels = LevelRegistry(policy: levels, minimumSinkLevel: sinks.map(\.level).min() ?? .critical)
         sinkLevels = sinks.map(\.level)

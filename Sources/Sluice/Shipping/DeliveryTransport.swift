@@ -1,5 +1,6 @@
-/// The bytes of one delivery attempt: an HTTP body, syslog messages framed for a stream, a Kafka
-/// message set. A ``DeliveryEngine`` hands payloads to its ``DeliveryTransport`` one at a time.
+/// The bytes of one delivery attempt: an HTTP body, syslog messages (framed for a stream, or one
+/// per datagram), a Kafka message set. A ``DeliveryEngine`` hands payloads to its
+/// ``DeliveryTransport`` one at a time.
 ///
 /// ```swift
 /// DeliveryPayload(bytes: Array(body.utf8), messageEnds: [body.utf8.count], records: records.count)
@@ -14,6 +15,9 @@ public struct DeliveryPayload: Sendable {
     public var messageEnds: [Int]
     /// Records in the payload, for the stats.
     public var records: Int
+    /// How ``bytes`` are encoded for the wire, if at all: the HTTP `Content-Encoding` a transport
+    /// sends with them (`"gzip"`), or `nil` for bytes sent as they are.
+    public var contentEncoding: String?
 
     /// Creates a payload.
     ///
@@ -21,10 +25,13 @@ public struct DeliveryPayload: Sendable {
     ///   - bytes: What is sent.
     ///   - messageEnds: The end offset of each message in `bytes`; `[bytes.count]` for one message.
     ///   - records: Records in the payload.
-    public init(bytes: [UInt8], messageEnds: [Int], records: Int) {
+    ///   - contentEncoding: How `bytes` are encoded for the wire (`"gzip"`), or `nil` (the default)
+    ///     for bytes sent as they are.
+    public init(bytes: [UInt8], messageEnds: [Int], records: Int, contentEncoding: String? = nil) {
         self.bytes = bytes
         self.messageEnds = messageEnds
         self.records = records
+        self.contentEncoding = contentEncoding
     }
 
     /// Removes the first `messages` messages (they were delivered before a failure). Each message

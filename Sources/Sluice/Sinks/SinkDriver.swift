@@ -37,8 +37,8 @@ package final class SinkDriver: Sendable {
         self.name = name
         self.level = sink.level
         self.sink = sink
-        self.inbox = SinkInbox(capacity: inboxCapacity)
-        self.executor = executor ?? Self.executor(for: sink, index: index)
+        self.inbox = SinkInbox(capacity: inboxCapacity, sinkIndex: index)
+        self.executor = executor ?? Self.executor(for: sink, index: index, pipelineID: core.id)
         self.core = core
         self.reportError = reportError
         encodedSink = sink as? any EncodedRecordSink
@@ -52,8 +52,12 @@ package final class SinkDriver: Sendable {
     }
 
     /// The executor the driver of `sink` runs on: the sink's own, or a new one.
-    package static func executor(for sink: any LogSink, index: Int) -> ThreadExecutor {
-        (sink as? any SinkExecutorOwning)?.sinkExecutor ?? ThreadExecutor(name: "sluice-sink-\(index)")
+    ///
+    /// A sink with a thread of its own keeps it (its thread then counts as belonging to no single
+    /// pipeline, so it never waits under `block`: see ``PipelineThread``).
+    package static func executor(for sink: any LogSink, index: Int, pipelineID: UInt64) -> ThreadExecutor {
+        (sink as? any SinkExecutorOwning)?.sinkExecutor
+            ?? ThreadExecutor(name: "sluice-sink-\(index)", pipelineID: pipelineID)
     }
 
     /// Starts the driver's loop on the sink's thread.
