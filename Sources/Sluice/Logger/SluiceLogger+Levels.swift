@@ -20,7 +20,7 @@ extension SluiceLogger {
         line: UInt = #line
     ) {
         if LogLevel.trace >= threshold {
-            emit(.trace, message(), metadata(), file, function, line)
+            emit(.trace, message, metadata, file, function, line)
         }
     }
 
@@ -45,7 +45,7 @@ extension SluiceLogger {
         line: UInt = #line
     ) {
         if LogLevel.debug >= threshold {
-            emit(.debug, message(), metadata(), file, function, line)
+            emit(.debug, message, metadata, file, function, line)
         }
     }
 
@@ -70,7 +70,7 @@ extension SluiceLogger {
         line: UInt = #line
     ) {
         if LogLevel.info >= threshold {
-            emit(.info, message(), metadata(), file, function, line)
+            emit(.info, message, metadata, file, function, line)
         }
     }
 
@@ -95,7 +95,7 @@ extension SluiceLogger {
         line: UInt = #line
     ) {
         if LogLevel.notice >= threshold {
-            emit(.notice, message(), metadata(), file, function, line)
+            emit(.notice, message, metadata, file, function, line)
         }
     }
 
@@ -120,7 +120,7 @@ extension SluiceLogger {
         line: UInt = #line
     ) {
         if LogLevel.warning >= threshold {
-            emit(.warning, message(), metadata(), file, function, line)
+            emit(.warning, message, metadata, file, function, line)
         }
     }
 
@@ -145,7 +145,7 @@ extension SluiceLogger {
         line: UInt = #line
     ) {
         if LogLevel.error >= threshold {
-            emit(.error, message(), metadata(), file, function, line)
+            emit(.error, message, metadata, file, function, line)
         }
     }
 
@@ -170,7 +170,7 @@ extension SluiceLogger {
         line: UInt = #line
     ) {
         if LogLevel.critical >= threshold {
-            emit(.critical, message(), metadata(), file, function, line)
+            emit(.critical, message, metadata, file, function, line)
         }
     }
 }

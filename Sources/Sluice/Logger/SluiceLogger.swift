@@ -28,21 +28,26 @@ public struct SluiceLogger: Sendable {
         get { configuredLevel }
         set {
             configuredLevel = newValue
-            threshold = core.threshold(for: label, requested: newValue)
+            stages = core.loggerStages(for: label, requested: newValue)
+            threshold = stages.threshold
         }
     }
 
     @usableFromInline let core: PipelineStorage
-    /// The effective minimum: the configured level, raised to what at least one sink accepts.
+    /// The effective minimum: the configured level, raised to what at least one sink accepts (and
+    /// lowered to a backtrace's level, if one is on).
     @usableFromInline var threshold: LogLevel
     private var configuredLevel: LogLevel
+    /// What the stages decide at the call for this logger.
+    private var stages: LoggerStages
 
     package init(label: String, metadata: LogMetadata, core: PipelineStorage) {
         self.label = label
         self.metadata = metadata
         self.core = core
         configuredLevel = core.levels.level(for: label)
-        threshold = core.threshold(for: label)
+        stages = core.loggerStages(for: label)
+        threshold = stages.threshold
     }
 
     /// Whether a record at `level` would be logged.
@@ -86,22 +91,34 @@ public struct SluiceLogger: Sendable {
         line: UInt = #line
     ) {
         if level >= threshold {
-            emit(level, message(), metadata(), file, function, line)
+            emit(level, message, metadata, file, function, line)
         }
     }
 
-    /// Builds the record and queues it; only reached for enabled levels.
+    /// Runs the stages that decide at the call (sampling, the rate limit), then builds the record
+    /// and queues it; only reached for enabled levels. The message and metadata are evaluated only
+    /// once the record is sure to be queued, so a call the stages leave out costs no more than
+    /// their decision.
     @usableFromInline
     func emit(
         _ level: LogLevel,
-        _ message: String,
-        _ metadata: LogMetadata,
+        _ message: () -> String,
+        _ metadata: () -> LogMetadata,
         _ file: String,
         _ function: String,
         _ line: UInt
     ) {
+        var extraFlags: UInt8 = 0
+        if level < stages.writeThreshold {
+            // Below what the sinks take: only a backtrace wants it.
+            extraFlags = RecordLayout.Flags.held
+        } else if !stages.admits(
+            level, label: label, file: file, function: function, line: line, rateLimit: core.rateLimit)
+        {
+            return
+        }
         core.submit(
-            level: level, label: label, message: message, file: file, function: function, line: line,
-            callMetadata: metadata, loggerMetadata: self.metadata)
+            level: level, label: label, message: message(), file: file, function: function, line: line,
+            callMetadata: metadata(), loggerMetadata: self.metadata, extraFlags: extraFlags)
     }
 }

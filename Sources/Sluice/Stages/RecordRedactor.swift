@@ -168,7 +168,7 @@ package final class RecordRedactor {
     /// copy also carries `backtrace=true` in its call-site metadata.
     package func rewrittenSize(_ record: EncodedRecord, mark: Bool = false, redacting: Bool = true) -> Int {
         var output = RecordOutput(base: nil)
-        write(record, to: &output, extraFlags: 0, mark: mark, redacting: redacting)
+        write(record, to: &output, extraFlags: 0, clearingFlags: 0, mark: mark, redacting: redacting)
         return output.count
     }
 
@@ -177,16 +177,18 @@ package final class RecordRedactor {
     /// `redacting`, an unredacted copy (to mark it). Returns its size.
     @discardableResult
     package func rewrite(
-        _ record: EncodedRecord, to base: UnsafeMutableRawPointer, extraFlags: UInt8, mark: Bool = false,
-        redacting: Bool = true
+        _ record: EncodedRecord, to base: UnsafeMutableRawPointer, extraFlags: UInt8, clearingFlags: UInt8 = 0,
+        mark: Bool = false, redacting: Bool = true
     ) -> Int {
         var output = RecordOutput(base: base)
-        write(record, to: &output, extraFlags: extraFlags, mark: mark, redacting: redacting)
+        write(
+            record, to: &output, extraFlags: extraFlags, clearingFlags: clearingFlags, mark: mark, redacting: redacting)
         return output.count
     }
 
     private func write(
-        _ record: EncodedRecord, to output: inout RecordOutput, extraFlags: UInt8, mark: Bool, redacting: Bool
+        _ record: EncodedRecord, to output: inout RecordOutput, extraFlags: UInt8, clearingFlags: UInt8, mark: Bool,
+        redacting: Bool
     ) {
         let sections = record.sections
         output.copy(record.base, RecordLayout.headerSize)
@@ -201,7 +203,7 @@ package final class RecordRedactor {
             output.string(source.function)
             output.raw(UInt64(source.line))
         }
-        var flags = record.flags | extraFlags
+        var flags = (record.flags & ~clearingFlags) | extraFlags
         if mark || sections.call.count > 0 {
             flags |= RecordLayout.Flags.callMetadata
             output.length(sections.call.count + (mark ? 1 : 0))
