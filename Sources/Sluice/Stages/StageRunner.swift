@@ -424,7 +424,7 @@ package final class StageRunner {
             return
         }
         tally.deduplicated += 1
-        let message = Array("last message repeated \(count) times".utf8)
+        let message = core.stageOptions.deduplication!.summary(count: count, message: held.sections.message)
         guard let summary = writeSummary(like: held, message: message) else { return }
         tally.generated += 1
         tally.stagedAdded += 1
