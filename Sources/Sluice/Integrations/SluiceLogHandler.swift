@@ -100,9 +100,8 @@ public struct SluiceLogHandler: LogHandler {
         if level < stages.writeThreshold {
             // Below what the sinks take: only a backtrace wants it.
             extraFlags = RecordLayout.Flags.held
-        } else if !stages.admits(
-            level, label: label, file: event.file, function: event.function, line: event.line,
-            rateLimit: core.rateLimit)
+        } else if stages.decidesAtTheCall
+            && !stages.admits(level, label: label, file: event.file, function: event.function, line: event.line)
         {
             return
         }

@@ -112,8 +112,8 @@ public struct SluiceLogger: Sendable {
         if level < stages.writeThreshold {
             // Below what the sinks take: only a backtrace wants it.
             extraFlags = RecordLayout.Flags.held
-        } else if !stages.admits(
-            level, label: label, file: file, function: function, line: line, rateLimit: core.rateLimit)
+        } else if stages.decidesAtTheCall
+            && !stages.admits(level, label: label, file: file, function: function, line: line)
         {
             return
         }

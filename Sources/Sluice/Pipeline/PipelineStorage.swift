@@ -100,6 +100,7 @@ package final class PipelineStorage: @unchecked Sendable {
             threshold: backtraceLevel.map { min($0, write) } ?? write,
             writeThreshold: write,
             sampler: samplingRules.sampler(for: label),
+            rateLimit: rateLimit,
             labelKey: rateLimit == nil ? 0 : RateLimitTable.labelKey(label)
         )
     }

@@ -76,38 +76,68 @@ package final class RateLimitTable: @unchecked Sendable {
         Sampler.mix(Self.contentHash(label) ^ 0x6C61_6265_6C00_0000)
     }
 
+    /// What the table says about a call, without touching anything but integers.
+    package enum Decision {
+        case admitted
+        case suppressed
+        /// The key has no slot yet: ask ``admitsNewKey(level:labelKey:label:file:function:line:)``.
+        case unknownKey
+    }
+
     /// Whether a call may be logged; counts it either way.
     @inline(__always)
     package func admits(
         level: LogLevel, labelKey: UInt64, label: String, file: String, function: String, line: UInt
     ) -> Bool {
-        guard level.rawValue < exemptRaw else { return true }
-        let key = (byLabel ? labelKey : Sampler.mix(Self.siteHash(file: file, line: line) ^ labelKey)) | 1
-        var index = Int(truncatingIfNeeded: key >> 20) & (capacity - 1)
+        switch decide(level: level, labelKey: labelKey, file: file, line: line) {
+        case .admitted: true
+        case .suppressed: false
+        case .unknownKey:
+            admitsNewKey(level: level, labelKey: labelKey, label: label, file: file, function: function, line: line)
+        }
+    }
+
+    /// The fast path of a call: its key's slot, one atomic add.
+    @inline(__always)
+    package func decide(level: LogLevel, labelKey: UInt64, file: String, line: UInt) -> Decision {
+        guard level.rawValue < exemptRaw else { return .admitted }
+        let key = (byLabel ? labelKey : Self.siteHash(file: file, line: line) ^ labelKey) | 1
+        var index = Int(truncatingIfNeeded: key >> 40) & (capacity - 1)
         for _ in 0..<8 {
             let tag = slots[2 * index].load(ordering: .acquiring)
             if tag == key {
                 return slots[2 * index + 1].wrappingAdd(1, ordering: .relaxed).oldValue < limit
+                    ? .admitted : .suppressed
             }
             if tag == 0 {
-                guard let slot = claim(key: key, level: level, label: label, file: file, function: function, line: line)
-                else { return true }
-                return slots[2 * slot + 1].wrappingAdd(1, ordering: .relaxed).oldValue < limit
+                return .unknownKey
             }
             index = (index + 1) & (capacity - 1)
         }
         // Eight keys collide here: this one is not limited.
-        return true
+        return .admitted
+    }
+
+    /// The first call of a key: takes a slot for it (remembering where it comes from, for its
+    /// summaries) and counts the call.
+    @inline(never)
+    package func admitsNewKey(
+        level: LogLevel, labelKey: UInt64, label: String, file: String, function: String, line: UInt
+    ) -> Bool {
+        let key = (byLabel ? labelKey : Self.siteHash(file: file, line: line) ^ labelKey) | 1
+        guard let slot = claim(key: key, level: level, label: label, file: file, function: function, line: line)
+        else { return true }
+        return slots[2 * slot + 1].wrappingAdd(1, ordering: .relaxed).oldValue < limit
     }
 
     /// The identity of a call site: the bits of an immortal `#fileID` string (a literal's address, or
-    /// a small string's bytes) and the line; other file strings are hashed by content.
+    /// a small string's bytes) and the line, mixed so the top bits (the slot) spread; other file
+    /// strings are hashed by content.
     @inline(__always)
     private static func siteHash(file: String, line: UInt) -> UInt64 {
         let bits = unsafeBitCast(file, to: (UInt64, UInt64).self)
-        let line = UInt64(line) &* 0xC2B2_AE3D_27D4_EB4F
-        guard bits.1 & (1 << 63) != 0 else { return contentHash(file) ^ line }
-        return (bits.0 &* 0x9E37_79B9_7F4A_7C15) ^ bits.1 ^ line
+        guard bits.1 & (1 << 63) != 0 else { return contentHash(file) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(line) }
+        return ((bits.0 ^ bits.1 ^ (UInt64(line) << 32)) &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(line)
     }
 
     @inline(never)
@@ -126,7 +156,7 @@ package final class RateLimitTable: @unchecked Sendable {
         key: UInt64, level: LogLevel, label: String, file: String, function: String, line: UInt
     ) -> Int? {
         lock.withLock {
-            var index = Int(truncatingIfNeeded: key >> 20) & (capacity - 1)
+            var index = Int(truncatingIfNeeded: key >> 40) & (capacity - 1)
             for _ in 0..<8 {
                 let tag = slots[2 * index].load(ordering: .acquiring)
                 if tag == key {
