@@ -554,6 +554,10 @@ import Testing
             snapshots += 1
             await Task.yield()
         }
+        // Repeats from producers running at once may interleave; these cannot.
+        for _ in 0..<3 {
+            pipeline.logger(label: "dup").info("tail")
+        }
         let report = await pipeline.shutdown(timeout: .seconds(60))
         let stats = report.stats
         #expect(stats.isBalanced && stats.inFlight == 0, "\(stats)")

@@ -71,6 +71,23 @@ package struct BatchAssembler {
     /// The staged records the stages have not processed yet.
     package var unprocessed: ArraySlice<UnsafeRawPointer> { staged[unprocessedStart...] }
 
+    /// Calls `body` with the staged records the stages have not processed yet, in place.
+    package func withUnprocessed<R>(_ body: (UnsafeBufferPointer<UnsafeRawPointer>) -> R) -> R {
+        staged.withUnsafeBufferPointer { all in
+            body(UnsafeBufferPointer(rebasing: all[min(unprocessedStart, all.count)...]))
+        }
+    }
+
+    /// The stages kept every unprocessed record as it was: they count as processed now, with
+    /// `newMasks` (when ``tracksMasks``).
+    package mutating func markProcessed(masks newMasks: [UInt64]) {
+        if tracksMasks {
+            masks.removeSubrange(min(unprocessedStart, masks.count)...)
+            masks.append(contentsOf: newMasks)
+        }
+        unprocessedStart = staged.count
+    }
+
     /// Replaces the unprocessed records with what the stages made of them (and their masks, when
     /// ``tracksMasks``).
     package mutating func replaceUnprocessed(with records: [UnsafeRawPointer], masks newMasks: [UInt64]) {

@@ -19,8 +19,8 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.trace >= threshold {
-            emit(.trace, message, metadata, file, function, line)
+        if LogLevel.trace >= threshold && (!decidesAtTheCall || admits(.trace, file, function, line)) {
+            emit(.trace, message(), metadata(), file, function, line)
         }
     }
 
@@ -44,8 +44,8 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.debug >= threshold {
-            emit(.debug, message, metadata, file, function, line)
+        if LogLevel.debug >= threshold && (!decidesAtTheCall || admits(.debug, file, function, line)) {
+            emit(.debug, message(), metadata(), file, function, line)
         }
     }
 
@@ -69,8 +69,8 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.info >= threshold {
-            emit(.info, message, metadata, file, function, line)
+        if LogLevel.info >= threshold && (!decidesAtTheCall || admits(.info, file, function, line)) {
+            emit(.info, message(), metadata(), file, function, line)
         }
     }
 
@@ -94,8 +94,8 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.notice >= threshold {
-            emit(.notice, message, metadata, file, function, line)
+        if LogLevel.notice >= threshold && (!decidesAtTheCall || admits(.notice, file, function, line)) {
+            emit(.notice, message(), metadata(), file, function, line)
         }
     }
 
@@ -119,8 +119,8 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.warning >= threshold {
-            emit(.warning, message, metadata, file, function, line)
+        if LogLevel.warning >= threshold && (!decidesAtTheCall || admits(.warning, file, function, line)) {
+            emit(.warning, message(), metadata(), file, function, line)
         }
     }
 
@@ -144,8 +144,8 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.error >= threshold {
-            emit(.error, message, metadata, file, function, line)
+        if LogLevel.error >= threshold && (!decidesAtTheCall || admits(.error, file, function, line)) {
+            emit(.error, message(), metadata(), file, function, line)
         }
     }
 
@@ -169,8 +169,8 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.critical >= threshold {
-            emit(.critical, message, metadata, file, function, line)
+        if LogLevel.critical >= threshold && (!decidesAtTheCall || admits(.critical, file, function, line)) {
+            emit(.critical, message(), metadata(), file, function, line)
         }
     }
 }

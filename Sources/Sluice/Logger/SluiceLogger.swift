@@ -39,14 +39,21 @@ public struct SluiceLogger: Sendable {
     @usableFromInline var threshold: LogLevel
     private var configuredLevel: LogLevel
     /// What the stages decide at the call for this logger.
-    private var stages: LoggerStages
+    private var stages: LoggerStages {
+        didSet { decidesAtTheCall = stages.decidesAtTheCall }
+    }
+    /// Whether a sampler or the rate limit decides at the call (checked inline, before anything is
+    /// evaluated).
+    @usableFromInline var decidesAtTheCall: Bool
 
     package init(label: String, metadata: LogMetadata, core: PipelineStorage) {
         self.label = label
         self.metadata = metadata
         self.core = core
         configuredLevel = core.levels.level(for: label)
-        stages = core.loggerStages(for: label)
+        let stages = core.loggerStages(for: label)
+        self.stages = stages
+        decidesAtTheCall = stages.decidesAtTheCall
         threshold = stages.threshold
     }
 
@@ -90,35 +97,35 @@ public struct SluiceLogger: Sendable {
         function: String = #function,
         line: UInt = #line
     ) {
-        if level >= threshold {
-            emit(level, message, metadata, file, function, line)
+        if level >= threshold && (!decidesAtTheCall || admits(level, file, function, line)) {
+            emit(level, message(), metadata(), file, function, line)
         }
     }
 
-    /// Runs the stages that decide at the call (sampling, the rate limit), then builds the record
-    /// and queues it; only reached for enabled levels. The message and metadata are evaluated only
-    /// once the record is sure to be queued, so a call the stages leave out costs no more than
-    /// their decision.
+    /// Asks the stages that decide at the call (sampling, the rate limit) whether a call at an
+    /// enabled `level` goes on; reached only for loggers that have such a stage, before the message
+    /// and metadata are evaluated, so a call they leave out costs no more than their decision.
+    @usableFromInline
+    func admits(_ level: LogLevel, _ file: String, _ function: String, _ line: UInt) -> Bool {
+        // A record only a backtrace wants is not sampled or limited.
+        level < stages.writeThreshold
+            || stages.admits(level, label: label, file: file, function: function, line: line)
+    }
+
+    /// Builds the record and queues it; only reached for enabled levels the stages let through.
     @usableFromInline
     func emit(
         _ level: LogLevel,
-        _ message: () -> String,
-        _ metadata: () -> LogMetadata,
+        _ message: String,
+        _ metadata: LogMetadata,
         _ file: String,
         _ function: String,
         _ line: UInt
     ) {
-        var extraFlags: UInt8 = 0
-        if level < stages.writeThreshold {
-            // Below what the sinks take: only a backtrace wants it.
-            extraFlags = RecordLayout.Flags.held
-        } else if stages.decidesAtTheCall
-            && !stages.admits(level, label: label, file: file, function: function, line: line)
-        {
-            return
-        }
+        // Below what the sinks take: only a backtrace wants it.
+        let extraFlags = level < stages.writeThreshold ? RecordLayout.Flags.held : 0
         core.submit(
-            level: level, label: label, message: message(), file: file, function: function, line: line,
-            callMetadata: metadata(), loggerMetadata: self.metadata, extraFlags: extraFlags)
+            level: level, label: label, message: message, file: file, function: function, line: line,
+            callMetadata: metadata, loggerMetadata: self.metadata, extraFlags: extraFlags)
     }
 }

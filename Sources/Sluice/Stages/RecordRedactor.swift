@@ -12,8 +12,10 @@ package final class RecordRedactor {
     private let redactsMessages: Bool
     /// The marker's UTF-8 bytes, with their read slack.
     private let marker: UnsafeMutableBufferPointer<UInt8>
+    // Dynamic exclusivity checks are off: the redactor is used by one thread (the collector's), one
+    // call at a time, so no two accesses can overlap.
     /// Scratch for the matches in one string.
-    private var ranges: [Range<Int>] = []
+    @exclusivity(unchecked) private var ranges: [Range<Int>] = []
 
     package init(_ redaction: Redaction) {
         keys = RedactionKeys(redaction.keys)
@@ -64,48 +66,84 @@ package final class RecordRedactor {
     // MARK: Deciding
 
     /// Whether `record` holds a key to redact or, with patterns, a match in a string value (or the
-    /// message). Reads the record in place.
+    /// message). Reads the record in place, in one pass over its bytes.
     package func needsRedaction(_ record: EncodedRecord) -> Bool {
-        guard record.hasMetadata || redactsMessages else { return false }
-        let sections = record.sections
-        if redactsMessages && findMatches(in: sections.message) {
-            return true
-        }
-        return needsRedaction(sections.call) || needsRedaction(sections.logger) || needsRedaction(sections.context)
-    }
-
-    private func needsRedaction(_ entries: EncodedMetadata) -> Bool {
-        guard var cursor = entries.start else { return false }
-        for _ in 0..<entries.count {
-            var reader = RecordReader(cursor)
-            let key = reader.bytes()
-            if keys.contains(key) {
+        let flags = record.flags
+        var layers =
+            flags
+            & (RecordLayout.Flags.callMetadata | RecordLayout.Flags.loggerMetadata
+                | RecordLayout.Flags.contextMetadata)
+        guard layers != 0 || redactsMessages else { return false }
+        var reader = RecordReader(record.base + RecordLayout.headerSize)
+        reader.skip(reader.length())
+        if redactsMessages {
+            if findMatches(in: reader.bytes()) {
                 return true
             }
-            let value = reader.value()
-            cursor = reader.cursor
-            if needsRedaction(value) {
+        } else {
+            reader.skip(reader.length())
+        }
+        if flags & RecordLayout.Flags.inlineSource != 0 {
+            reader.skip(reader.length())
+            reader.skip(reader.length())
+            reader.skip(8)
+        }
+        while layers != 0 {
+            layers &= layers &- 1
+            if entriesNeedRedaction(&reader, count: reader.length()) {
                 return true
             }
         }
         return false
     }
 
-    private func needsRedaction(_ value: EncodedValue) -> Bool {
-        switch value {
-        case .string(let text):
-            return hasPatterns && findMatches(in: text)
-        case .integer, .double, .bool, .tooDeep:
-            return false
-        case .array(let count, let start):
-            var reader = RecordReader(start)
-            for _ in 0..<count where needsRedaction(reader.value()) {
+    /// Reads `count` entries; true as soon as one needs redacting (the reader is then left
+    /// somewhere inside them).
+    @inline(__always)
+    private func entriesNeedRedaction(_ reader: inout RecordReader, count: Int) -> Bool {
+        for _ in 0..<count {
+            let key = reader.bytes()
+            if keys.contains(key) || valueNeedsRedaction(&reader) {
                 return true
             }
-            return false
-        case .dictionary(let entries):
-            return needsRedaction(entries)
         }
+        return false
+    }
+
+    /// Reads one value; true when it needs redacting. Scalars are stepped over without being read,
+    /// unless patterns look into strings.
+    @inline(__always)
+    private func valueNeedsRedaction(_ reader: inout RecordReader) -> Bool {
+        switch reader.byte() {
+        case RecordLayout.Tag.string:
+            let text = reader.bytes()
+            return hasPatterns && findMatches(in: text)
+        case RecordLayout.Tag.integer, RecordLayout.Tag.double:
+            reader.skip(8)
+            return false
+        case RecordLayout.Tag.array, RecordLayout.Tag.dictionary:
+            return nestedNeedsRedaction(&reader)
+        default:
+            return false
+        }
+    }
+
+    /// An array or dictionary (its tag just read): its byte length, count and elements.
+    @inline(never)
+    private func nestedNeedsRedaction(_ reader: inout RecordReader) -> Bool {
+        let isDictionary = reader.cursor.load(fromByteOffset: -1, as: UInt8.self) == RecordLayout.Tag.dictionary
+        let byteLength: UInt32 = reader.raw()
+        let end = reader.cursor + Int(byteLength)
+        var inner = reader
+        reader = RecordReader(end)
+        let count = inner.length()
+        if isDictionary {
+            return entriesNeedRedaction(&inner, count: count)
+        }
+        for _ in 0..<count where valueNeedsRedaction(&inner) {
+            return true
+        }
+        return false
     }
 
     /// Fills `ranges` with the merged matches of every pattern in `text`; returns whether any.

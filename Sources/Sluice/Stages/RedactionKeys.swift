@@ -3,12 +3,28 @@
 /// instructions, and the survivors are compared byte by byte with the keys of their length.
 ///
 /// Matching ignores ASCII case and treats `-` as `_`.
-package struct RedactionKeys: Sendable {
-    private var filter = [UInt64](repeating: 0, count: 64)
+package final class RedactionKeys {
+    /// 4096 bits, allocated once.
+    private let filter: UnsafeMutablePointer<UInt64>
+    /// Each byte's normalized form: ASCII lower case, `-` as `_`.
+    private let fold: UnsafeMutablePointer<UInt8>
     /// Normalized keys, by length.
     private var byLength: [[[UInt8]]] = []
+    /// One more than the longest key.
+    private var lengthLimit = 0
+
+    deinit {
+        filter.deallocate()
+        fold.deallocate()
+    }
 
     package init(_ keys: some Sequence<String>) {
+        filter = .allocate(capacity: 64)
+        filter.initialize(repeating: 0, count: 64)
+        fold = .allocate(capacity: 256)
+        for byte in 0..<256 {
+            (fold + byte).initialize(to: Self.normalized(UInt8(byte)))
+        }
         for key in keys {
             let normalized = Array(Self.normalized(key).utf8)
             guard !normalized.isEmpty else { continue }
@@ -21,6 +37,7 @@ package struct RedactionKeys: Sendable {
                 length: normalized.count, first: normalized[0], last: normalized[normalized.count - 1])
             filter[bit >> 6] |= 1 << UInt64(bit & 63)
         }
+        lengthLimit = byLength.count
     }
 
     /// Whether there are no keys.
@@ -39,20 +56,18 @@ package struct RedactionKeys: Sendable {
         return byte == UInt8(ascii: "-") ? UInt8(ascii: "_") : byte
     }
 
+    /// The filter's bit for a key of `length` with these normalized first and last bytes.
     @inline(__always)
     private static func filterBit(length: Int, first: UInt8, last: UInt8) -> Int {
-        var hash = UInt64(truncatingIfNeeded: length) &* 0x9E37_79B9_7F4A_7C15
-        hash ^= UInt64(first) &* 0xC2B2_AE3D_27D4_EB4F
-        hash ^= UInt64(last) &* 0x1656_67B1_9E37_79F9
-        return Int(truncatingIfNeeded: (hash >> 40) & 4095)
+        ((length & 31) << 7) | ((Int(first) &* 3 &+ Int(last)) & 127)
     }
 
     /// Whether `key` is one of the keys.
     @inline(__always)
     package func contains(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = key.count
-        guard n > 0, n < byLength.count else { return false }
-        let bit = Self.filterBit(length: n, first: Self.normalized(key[0]), last: Self.normalized(key[n - 1]))
+        guard n > 0, n < lengthLimit, let base = key.baseAddress else { return false }
+        let bit = Self.filterBit(length: n, first: fold[Int(base[0])], last: fold[Int(base[n &- 1])])
         guard filter[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { return false }
         return containsSlowly(key)
     }
@@ -60,7 +75,7 @@ package struct RedactionKeys: Sendable {
     @inline(never)
     private func containsSlowly(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
         candidates: for candidate in byLength[key.count] {
-            for index in 0..<key.count where Self.normalized(key[index]) != candidate[index] {
+            for index in 0..<key.count where fold[Int(key[index])] != candidate[index] {
                 continue candidates
             }
             return true

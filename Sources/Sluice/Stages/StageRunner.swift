@@ -11,29 +11,37 @@
 ///
 /// Not `Sendable`: owned by the collector and used only on its thread. User code (transformers,
 /// metadata filters, custom redaction patterns) runs here, never under a lock.
+// Dynamic exclusivity checks are off for the mutable state below (they cost more than the work per
+// record): the runner is used by one thread, the collector's, one call at a time, so no two accesses
+// can overlap.
 package final class StageRunner {
     private let core: PipelineStorage
     private let redactor: RecordRedactor?
     /// Copies records for a backtrace, marked, without redacting (that comes after).
     private let marker = RecordRedactor(.none)
     private let transformers: [LogTransformer]
-    private var deduplicator: Deduplicator?
-    private var backtrace: BacktraceRings?
+    @exclusivity(unchecked) private var deduplicator: Deduplicator?
+    @exclusivity(unchecked) private var backtrace: BacktraceRings?
     private let filters: [SinkFilterMatcher?]
     private let sinkLevels: [LogLevel]
     private let minimumSinkLevel: LogLevel
     private let reportError: @Sendable (InternalError) -> Void
     private let errorReports = RateLimiter(interval: .seconds(10))
-    private var arena: StageArena
-    private var tally: StageTally
-    private var released: [ChunkRun] = []
-    private var input: [UnsafeRawPointer] = []
-    private var output: [UnsafeRawPointer] = []
-    private var outputMasks: [UInt64] = []
-    private var dumps: [UnsafeRawPointer] = []
+    @exclusivity(unchecked) private var arena: StageArena
+    @exclusivity(unchecked) private var tally: StageTally
+    @exclusivity(unchecked) private var released: [ChunkRun] = []
+    /// What a pass makes of its records. While every record stays as it was, nothing is copied:
+    /// `copying` turns on at the first change, with the unchanged records before it copied over.
+    @exclusivity(unchecked) private var output: [UnsafeRawPointer] = []
+    @exclusivity(unchecked) private var outputMasks: [UInt64] = []
+    @exclusivity(unchecked) private var copying = false
+    @exclusivity(unchecked) private var input = UnsafeBufferPointer<UnsafeRawPointer>(start: nil, count: 0)
+    @exclusivity(unchecked) private var inputIndex = 0
+    @exclusivity(unchecked) private var emittedCurrent = false
+    @exclusivity(unchecked) private var dumps: [UnsafeRawPointer] = []
     /// Rate-limit summaries that found no memory yet.
-    private var waitingSummaries: [RateLimitTable.Summary] = []
-    private var finished = false
+    @exclusivity(unchecked) private var waitingSummaries: [RateLimitTable.Summary] = []
+    @exclusivity(unchecked) private var finished = false
 
     /// Whether routing follows per-record masks (sink filters or a backtrace).
     package let usesMasks: Bool
@@ -67,16 +75,38 @@ package final class StageRunner {
     /// stages made of them.
     package func process(_ assembler: inout BatchAssembler) {
         guard isActive else { return }
-        input.removeAll(keepingCapacity: true)
-        input.append(contentsOf: assembler.unprocessed)
-        guard !input.isEmpty else { return }
         output.removeAll(keepingCapacity: true)
         outputMasks.removeAll(keepingCapacity: true)
-        for record in input {
-            handle(record)
+        copying = false
+        let count = assembler.withUnprocessed { records in
+            input = records
+            for index in records.indices {
+                inputIndex = index
+                emittedCurrent = false
+                handle(records[index])
+                if !copying && !emittedCurrent {
+                    // Removed or held: from here on the pass writes a list of its own.
+                    startCopying(upTo: index)
+                }
+            }
+            input = UnsafeBufferPointer(start: nil, count: 0)
+            return records.count
         }
-        assembler.replaceUnprocessed(with: output, masks: outputMasks)
+        guard count > 0 else { return }
+        if copying {
+            assembler.replaceUnprocessed(with: output, masks: outputMasks)
+        } else {
+            assembler.markProcessed(masks: outputMasks)
+        }
         commit()
+    }
+
+    /// The pass changes something: the records before `end` (kept as they were) start the list it
+    /// writes.
+    private func startCopying(upTo end: Int) {
+        copying = true
+        output.removeAll(keepingCapacity: true)
+        output.append(contentsOf: input[0..<end])
     }
 
     /// Writes what is due at `now` (wall clock, nanoseconds): summaries of rate-limit windows the
@@ -86,6 +116,7 @@ package final class StageRunner {
         guard isActive, !finished else { return false }
         output.removeAll(keepingCapacity: true)
         outputMasks.removeAll(keepingCapacity: true)
+        copying = true
         if let deduplicator, deduplicator.runExpired(now: now) {
             endRun()
         }
@@ -101,6 +132,7 @@ package final class StageRunner {
         guard isActive, !finished else { return false }
         output.removeAll(keepingCapacity: true)
         outputMasks.removeAll(keepingCapacity: true)
+        copying = true
         if deduplicator?.repeats ?? 0 > 0 {
             endRun()
         }
@@ -117,6 +149,7 @@ package final class StageRunner {
         guard isActive, !finished else { return false }
         output.removeAll(keepingCapacity: true)
         outputMasks.removeAll(keepingCapacity: true)
+        copying = true
         if deduplicator?.repeats ?? 0 > 0 {
             endRun()
         }
@@ -196,7 +229,6 @@ package final class StageRunner {
             hold(original)
             return
         }
-        dumps.removeAll(keepingCapacity: true)
         if let trigger = backtrace?.options.trigger, original.level >= trigger {
             releaseRing(for: original)
         }
@@ -237,6 +269,17 @@ package final class StageRunner {
     }
 
     private func emit(_ record: UnsafeRawPointer, mask: UInt64) {
+        if !copying {
+            if !emittedCurrent && record == input[inputIndex] {
+                // The record goes on as it was: nothing to copy.
+                emittedCurrent = true
+                if usesMasks {
+                    outputMasks.append(mask)
+                }
+                return
+            }
+            startCopying(upTo: emittedCurrent ? inputIndex + 1 : inputIndex)
+        }
         output.append(record)
         if usesMasks {
             outputMasks.append(mask)
