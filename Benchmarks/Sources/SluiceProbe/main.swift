@@ -93,7 +93,8 @@ if scenario == "F" {
 }
 /// The stages a probe runs: `none`; `redaction` (the default redaction); `s6` (the default
 /// redaction, a rate limit and a sampler that remove nothing from the workload, as in scenario S6);
-/// `patterns` (the default redaction and every built-in pattern, messages included).
+/// `patterns` (the default redaction and every built-in pattern, messages included); `rewrite`
+/// (every record redacted); `transformer` (an identity transformer).
 func probeStages(_ name: String?) -> StageOptions {
     switch name {
     case "redaction": StageOptions()
@@ -103,6 +104,10 @@ func probeStages(_ name: String?) -> StageOptions {
             rateLimit: .perCallSite(100_000_000, per: .seconds(1)))
     case "patterns":
         StageOptions(redaction: Redaction.default.addingPatterns(RedactionPattern.builtIn, inMessages: true))
+    // Every workload record rewritten: its `status` is redacted.
+    case "rewrite": StageOptions(redaction: Redaction.default.addingKeys(["status"]))
+    // Every workload record decoded for a transformer and encoded again.
+    case "transformer": StageOptions(transformers: [LogTransformer("identity") { $0 }])
     default: .none
     }
 }

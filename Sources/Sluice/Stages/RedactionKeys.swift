@@ -9,9 +9,9 @@ package final class RedactionKeys {
     /// Each byte's normalized form: ASCII lower case, `-` as `_`.
     private let fold: UnsafeMutablePointer<UInt8>
     /// Normalized keys, by length.
-    private var byLength: [[[UInt8]]] = []
+    private let byLength: [[[UInt8]]]
     /// One more than the longest key.
-    private var lengthLimit = 0
+    private let lengthLimit: Int
 
     deinit {
         filter.deallocate()
@@ -25,6 +25,7 @@ package final class RedactionKeys {
         for byte in 0..<256 {
             (fold + byte).initialize(to: Self.normalized(UInt8(byte)))
         }
+        var byLength: [[[UInt8]]] = []
         for key in keys {
             let normalized = Array(Self.normalized(key).utf8)
             guard !normalized.isEmpty else { continue }
@@ -37,6 +38,7 @@ package final class RedactionKeys {
                 length: normalized.count, first: normalized[0], last: normalized[normalized.count - 1])
             filter[bit >> 6] |= 1 << UInt64(bit & 63)
         }
+        self.byLength = byLength
         lengthLimit = byLength.count
     }
 

@@ -293,7 +293,13 @@ package final class StageRunner {
         if record.flags & RecordLayout.Flags.detached == 0 {
             tally.roomReturned += 1
         }
-        released.append(ChunkRun(chunk: UInt16(truncatingIfNeeded: record.chunk), bytes: record.size))
+        // Records of one take lie mostly in one chunk: one run per chunk, not per record.
+        let chunk = UInt16(truncatingIfNeeded: record.chunk)
+        if let last = released.indices.last, released[last].chunk == chunk {
+            released[last].bytes += record.size
+        } else {
+            released.append(ChunkRun(chunk: chunk, bytes: record.size))
+        }
     }
 
     /// Room in the arena for a record the stages write; its header's chunk is set once written.
