@@ -31,6 +31,12 @@ import Logging
 ///   `source` (the module) is not stored separately: `file` is a `#fileID`, `Module/File.swift`,
 ///   which names the module already.
 ///
+/// The pipeline's ``StageOptions`` apply as to ``SluiceLogger``: sampling and the rate limit decide in
+/// ``log(event:)`` (after swift-log built the message), redaction and the rest in the pipeline. A
+/// ``Backtrace`` keeps only records that reach the handler, and swift-log checks ``logLevel`` first:
+/// set `logger.logLevel` to the backtrace's level for the loggers whose debug records it should keep
+/// (the sinks still take only what their levels allow).
+///
 /// - Important: `SluiceLogHandler` is a `Sendable` value. Creating one costs a level lookup and no
 ///   allocation, so a bootstrap factory may be called per request. ``log(event:)`` never awaits and
 ///   never does I/O; an enabled call allocates only for the call's metadata (one array, as
