@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "SluiceSQLite", targets: ["SluiceSQLite"]),
         .library(name: "SluicePostgres", targets: ["SluicePostgres"]),
         .executable(name: "sluice-demo", targets: ["SluiceDemo"]),
+        .executable(name: "sluice", targets: ["SluiceCLI"]),
     ],
     traits: [
         .trait(
@@ -71,12 +72,26 @@ let package = Package(
         ),
         .target(name: "SluicePostgres", dependencies: ["Sluice", "CLibPQ"]),
         .executableTarget(name: "SluiceDemo", dependencies: ["Sluice", "SluiceSQLite"], path: "Examples/Demo"),
+        // The `sluice` command (run and pipe): its logic in a target the tests import, its entry point apart.
+        .target(name: "SluiceCommand", dependencies: ["Sluice", "SluiceHTTP"]),
+        .executableTarget(name: "SluiceCLI", dependencies: ["SluiceCommand"]),
+        // The program `sluice run` captures in the tests: interleaved streams, junk, long lines, floods.
+        .executableTarget(name: "SluiceCaptureChild", path: "Tests/Fixtures/CaptureChild"),
+        .testTarget(
+            name: "SluiceCommandTests",
+            dependencies: ["SluiceCommand", "SluiceCLI", "SluiceCaptureChild", "Sluice"]
+        ),
         // A heavy writer the tests start as a child process and kill with SIGKILL.
         .executableTarget(name: "SluiceCrashWriter", dependencies: ["Sluice"], path: "Tests/Fixtures/CrashWriter"),
+        // Fault scenarios (SIGPIPE and the like) the tests run in a process of their own.
+        .executableTarget(name: "SluiceFaultChild", dependencies: ["Sluice"], path: "Tests/Fixtures/FaultChild"),
+        // The fault-injection torture run: swift run sluice-torture --seconds 30 (Operations.md, Reliability).
+        .executableTarget(name: "sluice-torture", dependencies: ["Sluice", "SluiceHTTP"], path: "Tests/Torture"),
         .testTarget(
             name: "SluiceTests",
             dependencies: [
                 "Sluice", "SluiceTesting", "SluiceHTTP", "SluiceSQLite", "SluicePostgres", "SluiceCrashWriter",
+                "SluiceFaultChild",
             ],
             // The HTTP and syslog receivers the tests start as child processes.
             exclude: ["Receivers/http_receiver.py", "Receivers/validate_otlp.py"]

@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "sluice-bench", targets: ["SluiceBench"]),
         .executable(name: "sluice-probe", targets: ["SluiceProbe"]),
+        .executable(name: "sluice-capture-probe", targets: ["SluiceCaptureProbe"]),
     ],
     dependencies: [
         .package(path: sluiceRoot.path),
@@ -34,6 +35,8 @@ let package = Package(
         ),
         // No malloc hook: for running under another allocator or a profiler.
         .executableTarget(name: "SluiceProbe", dependencies: [.product(name: "Sluice", package: sluicePackage)]),
+        // The raw-line API against a structured call, for callgrind.
+        .executableTarget(name: "SluiceCaptureProbe", dependencies: [.product(name: "Sluice", package: sluicePackage)]),
     ],
     swiftLanguageModes: [.v6]
 )

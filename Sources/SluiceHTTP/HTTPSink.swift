@@ -22,7 +22,10 @@ import Sluice
 /// `maxBatchBytes`. Requests go out one at a time from the sink's own thread with `URLSession`
 /// (`FoundationNetworking`, so `https` works). Connection errors, timeouts, 5xx and 429 are retried
 /// with backoff and jitter per `RetryOptions`, honouring `Retry-After`; other 4xx answers are not
-/// retried and the batch is dropped. Batches that are given up on are counted as dropped
+/// retried and the batch is dropped. Redirects (3xx) are not followed: they are refused like a 4xx,
+/// with an error naming the target (following one would resend the batch as a bodiless `GET` and
+/// carry `Authorization` to another host). Only the first 64 KiB of an answer are read.
+/// Batches that are given up on are counted as dropped
 /// (`sinkFailure`) in the pipeline's stats and in ``stats``, and reported to the pipeline's
 /// `InternalErrorHandler`.
 ///
@@ -38,6 +41,7 @@ public actor HTTPSink: LogSink, SettlingSink {
     private let encoding: any HTTPBodyEncoding
     private let gzip: Bool
     private let maxBatchBytes: Int
+    private let compress: @Sendable ([UInt8]) -> [UInt8]?
     private let engine: DeliveryEngine
     private var output = LogOutput(capacity: 64 * 1024)
 
@@ -48,11 +52,13 @@ public actor HTTPSink: LogSink, SettlingSink {
     ///   - level: The lowest level sent; default `.trace` (the pipeline's level decides).
     ///   - encoding: The body format; default ``NDJSONEncoding``.
     ///   - headers: Extra request headers, such as `Authorization`.
-    ///   - gzip: Whether to compress bodies (`Content-Encoding: gzip`); default `false`.
+    ///   - gzip: Whether to compress bodies (`Content-Encoding: gzip`); default `false`. A body zlib
+    ///     fails to compress goes plain, without the header.
     ///   - timeout: How long to wait for an answer; default 10 seconds.
     ///   - maxBatchBytes: The largest uncompressed body; larger batches are split. Default 1 MiB.
     ///   - retry: Backoff, retry budget and the bound on pending batches.
-    ///   - name: The name in stats and errors; default `"http:<url>"`.
+    ///   - name: The name in stats and errors; default `"http:<url>"` with the URL's user, password
+    ///     and query shown as `***`.
     /// - Throws: `SluiceError` with code `SluiceError/Code/invalidConfiguration` for a URL that
     ///   is not `http`/`https` with a host, a non-positive timeout or byte cap, or a bad retry option.
     public init(
@@ -66,15 +72,37 @@ public actor HTTPSink: LogSink, SettlingSink {
         retry: RetryOptions = RetryOptions(),
         name: String? = nil
     ) throws(SluiceError) {
-        let name = name ?? "http:\(url)"
+        try self.init(
+            url: url, level: level, encoding: encoding, headers: headers, gzip: gzip, timeout: timeout,
+            maxBatchBytes: maxBatchBytes, retry: retry, name: name, compress: { Gzip.compress($0) })
+    }
+
+    /// The full initialiser, with the compressor as an input (tests pass one that fails).
+    package init(
+        url: String,
+        level: LogLevel,
+        encoding: any HTTPBodyEncoding,
+        headers: [String: String],
+        gzip: Bool,
+        timeout: Duration,
+        maxBatchBytes: Int,
+        retry: RetryOptions,
+        name: String?,
+        compress: @escaping @Sendable ([UInt8]) -> [UInt8]?
+    ) throws(SluiceError) {
+        let parsed = URL(string: url)
+        // Names, errors, stats and metric labels never show the URL's credentials or query values.
+        let name = name ?? "http:\(parsed.map(HTTPRedaction.display) ?? HTTPRedaction.display(url))"
         func fail(_ message: String) -> SluiceError {
             SluiceError(.invalidConfiguration, "\(name): \(message)")
         }
-        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
+        guard let parsed, let scheme = parsed.scheme?.lowercased(),
             scheme == "http" || scheme == "https",
             parsed.host?.isEmpty == false
         else {
-            throw fail("'\(url)' is not an http or https URL with a host; use e.g. 'http://127.0.0.1:4318/v1/logs'")
+            throw fail(
+                "'\(HTTPRedaction.display(url))' is not an http or https URL with a host; use e.g. 'http://127.0.0.1:4318/v1/logs'"
+            )
         }
         guard timeout > .zero else {
             throw fail("timeout is \(timeout); it must be positive (10 seconds is a good default)")
@@ -94,10 +122,11 @@ public actor HTTPSink: LogSink, SettlingSink {
         self.encoding = encoding
         self.gzip = gzip
         self.maxBatchBytes = maxBatchBytes
+        self.compress = compress
         engine = DeliveryEngine(
             name: name, options: retry,
             transport: HTTPTransport(
-                url: parsed, headers: headers.sorted { $0.key < $1.key }, contentType: encoding.contentType, gzip: gzip,
+                url: parsed, headers: headers.sorted { $0.key < $1.key }, contentType: encoding.contentType,
                 timeout: timeout))
     }
 
@@ -145,9 +174,13 @@ public actor HTTPSink: LogSink, SettlingSink {
             return
         }
         var body = output.bytes
-        if gzip, let compressed = Gzip.compress(body) {
+        var contentEncoding: String?
+        if gzip, let compressed = compress(body) {
             body = compressed
+            contentEncoding = "gzip"
         }
-        payloads.append(DeliveryPayload(bytes: body, messageEnds: [body.count], records: records.count))
+        payloads.append(
+            DeliveryPayload(
+                bytes: body, messageEnds: [body.count], records: records.count, contentEncoding: contentEncoding))
     }
 }

@@ -9,26 +9,36 @@ import FoundationNetworking
 /// POSTs payloads with `URLSession` (libcurl on Linux, so `https` works), blocking the
 /// `DeliveryEngine`'s thread until the answer or the timeout. URLSession's own callbacks run on
 /// its delegate queue; nothing here touches Swift's cooperative pool.
+///
+/// Redirects are never followed: FoundationNetworking would resend a 302/303 as a bodiless GET
+/// (whose 2xx would count the batch as written) and would carry `Authorization` to whatever host
+/// the `Location` names, https to http included. A 3xx answer is a failure that names the target.
+/// At most ``maxAnswerBytes`` of an answer are read (and decompressed); the rest is not downloaded.
 package final class HTTPTransport: DeliveryTransport {
+    /// The most bytes of an answer's body that are read; only the start of an error answer is shown.
+    package static let maxAnswerBytes = 64 * 1024
+
     private let url: URL
+    private let displayURL: String
     private let headers: [(String, String)]
     private let contentType: String
-    private let gzip: Bool
     private let timeout: Duration
     private let session: URLSession
+    private let exchanges: HTTPExchanges
     private var lastSucceeded = false
 
-    package init(url: URL, headers: [(String, String)], contentType: String, gzip: Bool, timeout: Duration) {
+    package init(url: URL, headers: [(String, String)], contentType: String, timeout: Duration) {
         self.url = url
+        displayURL = HTTPRedaction.display(url)
         self.headers = headers
         self.contentType = contentType
-        self.gzip = gzip
         self.timeout = timeout
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = Self.seconds(timeout)
         configuration.httpMaximumConnectionsPerHost = 1
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        session = URLSession(configuration: configuration)
+        exchanges = HTTPExchanges(maxAnswerBytes: Self.maxAnswerBytes)
+        session = URLSession(configuration: configuration, delegate: exchanges, delegateQueue: nil)
     }
 
     package var isConnected: Bool { lastSucceeded }
@@ -42,11 +52,6 @@ package final class HTTPTransport: DeliveryTransport {
         return Double(seconds) + Double(attoseconds) / 1e18
     }
 
-    private final class Answer: Sendable {
-        let value = LockedValue<(Data?, URLResponse?, (any Error)?)?>(nil)
-        let done = DispatchSemaphore(value: 0)
-    }
-
     package func deliver(_ payload: DeliveryPayload) -> Result<Void, DeliveryFailure> {
         var request = URLRequest(url: url)
         request.httpMethod = "POST"
@@ -55,51 +60,72 @@ package final class HTTPTransport: DeliveryTransport {
             request.setValue(value, forHTTPHeaderField: name)
         }
         request.setValue(contentType, forHTTPHeaderField: "Content-Type")
-        if gzip {
-            request.setValue("gzip", forHTTPHeaderField: "Content-Encoding")
+        // Only a body that really was compressed says so (zlib can fail; the body then goes plain).
+        if let encoding = payload.contentEncoding {
+            request.setValue(encoding, forHTTPHeaderField: "Content-Encoding")
         }
-        let answer = Answer()
-        let task = session.uploadTask(with: request, from: Data(payload.bytes)) { data, response, error in
-            answer.value.withLock { $0 = (data, response, error) }
-            answer.done.signal()
-        }
+        // No completion handler: the session's delegate sees redirects and the body as it arrives.
+        let task = session.uploadTask(with: request, from: Data(payload.bytes))
+        let exchange = exchanges.begin(task)
         task.resume()
         // URLSession enforces the timeout; the margin only guards against a callback that never comes.
-        if answer.done.wait(timeout: .now() + Self.seconds(timeout) + 5) == .timedOut {
+        guard exchange.done.wait(timeout: .now() + Self.seconds(timeout) + 5) == .success else {
             task.cancel()
+            exchanges.end(task)
             lastSucceeded = false
-            return .failure(DeliveryFailure(.timeout, "\(url): no answer within \(timeout)"))
+            return .failure(DeliveryFailure(.timeout, "\(displayURL): no answer within \(timeout)"))
         }
-        let (data, response, error) = answer.value.withLock { $0 } ?? (nil, nil, nil)
-        let result = Self.classify(url: url, data: data, response: response, error: error, timeout: timeout)
+        exchanges.end(task)
+        let answer = exchange.answer
+        let result = Self.classify(
+            url: url, data: answer.body, response: answer.response, error: answer.error, timeout: timeout,
+            redirect: answer.redirect)
         lastSucceeded = (try? result.get()) != nil
         return result
     }
 
     /// Turns an answer into success or a failure class: 2xx delivered; 429 and 5xx (and 408)
-    /// retried, honouring `Retry-After`; other statuses refused; transport errors retried.
+    /// retried, honouring `Retry-After`; redirects and other statuses refused; transport errors
+    /// retried.
     package static func classify(
-        url: URL, data: Data?, response: URLResponse?, error: (any Error)?, timeout: Duration
+        url: URL, data: Data?, response: URLResponse?, error: (any Error)?, timeout: Duration, redirect: URL? = nil
     ) -> Result<Void, DeliveryFailure> {
+        let shown = HTTPRedaction.display(url)
         if let error {
             if let urlError = error as? URLError, urlError.code == .timedOut {
-                return .failure(DeliveryFailure(.timeout, "\(url): no answer within \(timeout)"))
+                return .failure(DeliveryFailure(.timeout, "\(shown): no answer within \(timeout)"))
             }
-            return .failure(DeliveryFailure(.connection, "\(url): \(Self.describe(error))"))
+            return .failure(DeliveryFailure(.connection, "\(shown): \(Self.describe(error))"))
         }
         guard let http = response as? HTTPURLResponse else {
-            return .failure(DeliveryFailure(.other, "\(url): the answer is not HTTP"))
+            return .failure(DeliveryFailure(.other, "\(shown): the answer is not HTTP"))
         }
         let status = http.statusCode
         if (200..<300).contains(status) {
             return .success(())
         }
         let retryAfter = http.value(forHTTPHeaderField: "Retry-After").flatMap { RetryAfter.parse($0, now: Date()) }
-        var text = "\(url): HTTP \(status)"
+        var text = "\(shown): HTTP \(status)"
         if let data, !data.isEmpty {
-            let snippet = String(decoding: data.prefix(300), as: UTF8.self)
-                .replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
-            text += ": \(snippet)"
+            // The receiver's words, escaped onto one line: no control, C1 or bidi character of an
+            // answer reaches a terminal or a log raw.
+            var snippet = LogOutput(capacity: 512)
+            snippet.appendEscaped(String(decoding: data.prefix(300), as: UTF8.self), .text)
+            text += ": \(snippet.string)"
+        }
+        if (300..<400).contains(status) {
+            let target =
+                redirect.map(HTTPRedaction.display)
+                ?? http.value(forHTTPHeaderField: "Location").map { location in
+                    var escaped = LogOutput(capacity: 256)
+                    escaped.appendEscaped(String(location.prefix(300)), .text)
+                    return escaped.string
+                } ?? "an unnamed location"
+            return .failure(
+                DeliveryFailure(
+                    .rejected,
+                    "\(shown): HTTP \(status) redirects to \(target); Sluice does not follow redirects (the batch would be lost and credentials sent on), so configure the final URL"
+                ))
         }
         switch status {
         case 429:
@@ -146,6 +172,7 @@ package enum RetryAfter {
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: trimmed) else { return nil }
         let interval = date.timeIntervalSince(now)
-        return interval > 0 ? .milliseconds(Int(interval * 1000)) : .zero
+        // A date centuries ahead must not trap the conversion; a day is as good as forever here.
+        return interval > 0 ? .milliseconds(Int64(min(interval, 1e12) * 1000)) : .zero
     }
 }

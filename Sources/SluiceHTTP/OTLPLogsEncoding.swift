@@ -17,7 +17,8 @@ import Sluice
 /// `severityText` (trace → 1 TRACE, debug → 5 DEBUG, info → 9 INFO, notice → 10 NOTICE,
 /// warning → 13 WARNING, error → 17 ERROR, critical → 21 CRITICAL), `body` (the message) and
 /// `attributes` (the metadata, with types kept: strings, 64-bit integers, doubles, booleans, arrays
-/// and key/value lists).
+/// and key/value lists; a key equal to an attribute the encoding adds itself, such as
+/// `sluice.sequence`, gets a leading underscore).
 public struct OTLPLogsEncoding: HTTPBodyEncoding {
     /// The resource's `service.name`.
     public var serviceName: String
@@ -116,12 +117,13 @@ public struct OTLPLogsEncoding: HTTPBodyEncoding {
         output.appendEscaped(record.message, .json, limit: maxMessageBytes)
         output.append("\"},\"attributes\":[")
         var first = true
+        let reserved = reservedAttributes
         record.forEachMetadata { key, value in
             if !first {
                 output.append(UInt8(ascii: ","))
             }
             first = false
-            appendKeyValue(key, value, to: &output)
+            appendKeyValue(key, value, to: &output, reserved: reserved)
         }
         func extra(_ key: String, _ value: LogMetadataValue) {
             if !first {
@@ -141,9 +143,28 @@ public struct OTLPLogsEncoding: HTTPBodyEncoding {
         output.append("]}")
     }
 
-    private func appendKeyValue(_ key: String, _ value: LogMetadataValue, to output: inout LogOutput, depth: Int = 0) {
+    /// The attributes this encoding adds itself, which a metadata key must not shadow.
+    private var reservedAttributes: LogOutput.ReservedKeys {
+        switch (includeSource, includeSequence) {
+        case (false, false): .none
+        case (true, false): Self.sourceAttributes
+        case (false, true): Self.sequenceAttribute
+        case (true, true): Self.sourceAndSequenceAttributes
+        }
+    }
+
+    private static let sourceAttributes = LogOutput.ReservedKeys(["code.filepath", "code.function", "code.lineno"])
+    private static let sequenceAttribute = LogOutput.ReservedKeys(["sluice.sequence"])
+    private static let sourceAndSequenceAttributes = LogOutput.ReservedKeys([
+        "code.filepath", "code.function", "code.lineno", "sluice.sequence",
+    ])
+
+    private func appendKeyValue(
+        _ key: String, _ value: LogMetadataValue, to output: inout LogOutput, depth: Int = 0,
+        reserved: LogOutput.ReservedKeys = .none
+    ) {
         output.append("{\"key\":\"")
-        output.appendEscaped(key, .json, limit: 1024)
+        output.appendEscapedKey(key, reserved: reserved)
         output.append("\",\"value\":")
         appendAnyValue(value, to: &output, depth: depth)
         output.append(UInt8(ascii: "}"))

@@ -153,7 +153,7 @@ public actor PostgresSink: LogSink, SettlingSink {
         async throws(SluiceError) -> PostgresConnection
     {
         let outcome = Promise<Result<OpenedConnection, PostgresSchemaError>>()
-        WorkerThread.start(name: "sluice-pg-open") {
+        SluiceThread.start(name: "sluice-pg-open") {
             do throws(PostgresSchemaError) {
                 let connection = try PostgresTransport.open(settings, stats: stats)
                 outcome.fulfill(.success(OpenedConnection(connection: connection)))

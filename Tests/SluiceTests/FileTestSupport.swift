@@ -1,24 +1,41 @@
 import Foundation
 import Sluice
 
-/// A wall clock the test moves by hand.
+/// A wall clock the test moves by hand, with a monotonic clock beside it.
 final class ManualWallClock: Sendable {
-    private let current: LockedValue<LogTimestamp>
+    private let current: LockedValue<(wall: LogTimestamp, monotonic: UInt64)>
     private let offset: Int64
 
     init(_ start: LogTimestamp, utcOffset: Int64 = 0) {
-        current = LockedValue(start)
+        current = LockedValue((start, 1_000_000_000))
         offset = utcOffset
     }
 
-    var now: LogTimestamp { current.withLock { $0 } }
+    var now: LogTimestamp { current.withLock { $0.wall } }
 
+    /// Time passes: the wall clock moves to `time` and the monotonic clock by as much (forwards).
     func set(_ time: LogTimestamp) {
-        current.withLock { $0 = time }
+        current.withLock { current in
+            let delta = time.nanosecondsSinceEpoch - current.wall.nanosecondsSinceEpoch
+            current.monotonic += UInt64(max(delta, 0))
+            current.wall = time
+        }
+    }
+
+    /// The wall clock steps to `time` (a bad RTC, NTP): the monotonic clock does not move.
+    func step(to time: LogTimestamp) {
+        current.withLock { $0.wall = time }
+    }
+
+    /// Time passes on the monotonic clock only (the wall clock stays where a step put it).
+    func advanceMonotonic(by nanoseconds: UInt64) {
+        current.withLock { $0.monotonic += nanoseconds }
     }
 
     var wallClock: WallClock {
-        WallClock(now: { [current] in current.withLock { $0 } }, utcOffset: { [offset] _ in offset })
+        WallClock(
+            now: { [current] in current.withLock { $0.wall } }, utcOffset: { [offset] _ in offset },
+            monotonic: { [current] in current.withLock { $0.monotonic } })
     }
 }
 

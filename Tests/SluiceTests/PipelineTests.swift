@@ -483,17 +483,23 @@ import Testing
                 done.leave()
             }.start()
         }
-        // The gate holds the sink, so at most three batches of 8 are out (in the gate, its inbox and
-        // the collector's hands), the queue fills, and the producers wait: more in flight than that.
-        var sawWaiting = false
-        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
-        while !sawWaiting && ContinuousClock.now < deadline {
+        // The gate holds the sink, so at most three batches are out (in the gate, its inbox and the
+        // collector's hands), the queue fills, and all four producers end up waiting for room: 800
+        // records do not fit. Every snapshot on the way there, and while they wait, balances.
+        var sawEveryoneWaiting = false
+        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+        while ContinuousClock.now < deadline {
+            let waitingBefore = pipeline.core.waitingCallers
             let stats = pipeline.stats
             #expect(stats.isBalanced, "\(stats)")
-            sawWaiting = stats.inFlight - stats.queueDepth > 3 * 8
+            if waitingBefore == 4 {
+                sawEveryoneWaiting = true
+                #expect(stats.inFlight == stats.logged && stats.queueDepth <= 16, "\(stats)")
+                break
+            }
             await Task.yield()
         }
-        #expect(sawWaiting, "producers were waiting for room: \(pipeline.stats)")
+        #expect(sawEveryoneWaiting, "producers were waiting for room: \(pipeline.stats)")
         await gate.open()
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
@@ -503,6 +509,51 @@ import Testing
         }
         let report = await pipeline.shutdown(timeout: .seconds(30))
         #expect(report.stats.logged == 800 && report.stats.written == 800 && report.stats.isBalanced)
+    }
+
+    /// Callers waiting for room when shutdown begins still get in, and the collector takes what they
+    /// store even though no batch deadline is pending: shutdown finishes long before its deadline.
+    @Test func shutdownTakesRecordsFromCallersThatWereWaiting() async throws {
+        for round in 0..<50 {
+            let gate = GateSink()
+            let pipeline = try makePipeline(
+                [gate], batching: BatchingOptions(maxRecords: 4, maxDelay: .seconds(600)),
+                queue: QueueOptions(capacity: 4, overflow: .block),
+                delivery: DeliveryOptions(inboxCapacity: 1, stallTimeout: .seconds(600)))
+            let log = pipeline.logger(label: "late")
+            let done = DispatchGroup()
+            for producer in 0..<3 {
+                done.enter()
+                Thread {
+                    for i in 0..<20 {
+                        log.info("r\(round) p\(producer) \(i)")
+                    }
+                    done.leave()
+                }.start()
+            }
+            // Wait until every producer is parked or done, then shut down while they are.
+            let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+            while pipeline.stats.logged < 15 && ContinuousClock.now < deadline {
+                await Task.yield()
+            }
+            let shutdown = Task { await pipeline.shutdown(timeout: .seconds(5)) }
+            await gate.open()
+            let report = await shutdown.value
+            #expect(!report.timedOut, "round \(round): \(report.stats)")
+            #expect(report.duration < .seconds(4), "round \(round)")
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    done.wait()
+                    continuation.resume()
+                }
+            }
+            // Calls made after shutdown began are dropped (some after it finished, so read the stats
+            // once every producer is done); every other one is written.
+            let stats = pipeline.stats
+            #expect(stats.written + stats.dropped.shutdown == 60, "round \(round): \(stats)")
+            #expect(stats.dropped.overflow == 0 && stats.dropped.sinkFailure == 0, "round \(round)")
+            #expect(stats.isBalanced && stats.inFlight == 0)
+        }
     }
 
     @Test func disabledLevelsDoNotEvaluateTheirMessageOrMetadata() async throws {

@@ -460,7 +460,7 @@ import Testing
         await withTaskGroup(of: Void.self) { group in
             for request in 0..<4 {
                 group.addTask {
-                    await LogContext.withMetadata(["request_id": .string("r\(request)")]) {
+                    LogContext.withMetadata(["request_id": .string("r\(request)")]) {
                         for step in 0..<3 {
                             log.debug("r\(request) step \(step)")
                         }
@@ -468,7 +468,7 @@ import Testing
                 }
             }
         }
-        await LogContext.withMetadata(["request_id": "r2"]) {
+        LogContext.withMetadata(["request_id": "r2"]) {
             log.error("r2 failed")
         }
         await pipeline.flush()

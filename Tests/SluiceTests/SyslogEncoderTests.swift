@@ -48,7 +48,7 @@ import Testing
         let line = render(encoder(), record)
         #expect(
             line
-                == #"<134>1 2026-11-23T12:00:00.123456Z web_1 shop 42 x [sluice@32473 a_b="v\]\"\\" sp_ace_eq_q="x" _="empty" ____="значение" kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk="long" nl="one\\ntwo\\r\\n[x y=\"z\"\]"] m"#
+                == #"<134>1 2026-11-23T12:00:00.123456Z web_1 shop 42 x [sluice@32473 a%5Db="v\]\"\\" sp%20ace%3Deq%22q="x" %="empty" %D0%BA%D0%BB%D1%8E%D1%87="значение" kkkkkkkkkkkkkkkkkk%~05742E85CDBD="long" nl="one\\ntwo\\r\\n[x y=\"z\"\]"] m"#
         )
         #expect(!line.contains("\n") && !line.contains("\r"))
     }

@@ -89,10 +89,12 @@ package actor Collector {
         finished.fulfill(())
     }
 
-    /// With nothing waiting, tells producers that the next record must wake the collector; records
-    /// that arrived before they could see that are found here and handled at once.
+    /// With nothing waiting (or while draining for shutdown, when every record must be taken as it
+    /// arrives), tells producers that the next record must wake the collector; records that arrived
+    /// before they could see that are found here and handled at once. With a partial batch waiting,
+    /// its deadline wakes the collector instead.
     private func parkIfIdle() async {
-        guard batching.isIdle && shutdownDeadline == nil else { return }
+        guard batching.isIdle || shutdownDeadline != nil else { return }
         core.collectorParks()
         let pending = core.pendingCount
         if pending > 0 && core.collectorUnparks() {

@@ -20,6 +20,9 @@ import Darwin
 // @unchecked Sendable is safe: every mutable property is guarded by `lock`; `name` is immutable.
 package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     package let name: String
+    /// The pipeline this thread works for (its collector or one of its sinks), or `nil` for a
+    /// thread of a sink's own (archiving, timers) that may serve any pipeline.
+    package let pipelineID: UInt64?
 
     private let lock = Lock()
     private let wakeup = Condition()
@@ -42,8 +45,9 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
         fileprivate let id: UInt64
     }
 
-    package init(name: String) {
+    package init(name: String, pipelineID: UInt64? = nil) {
         self.name = name
+        self.pipelineID = pipelineID
         lock.withLock { startThreadLocked() }
     }
 
@@ -136,26 +140,14 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
 
     private func startThreadLocked() {
         threadRunning = true
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(
-            &thread, nil,
-            { context in
-                let executor = Unmanaged<ThreadExecutor>.fromOpaque(context!).takeRetainedValue()
-                executor.runLoop()
-                return nil
-            }, context)
-        precondition(rc == 0, "Sluice could not start its thread '\(name)': pthread_create returned \(rc)")
-        pthread_detach(thread)
+        SluiceThread.start(name: name) { [self] in
+            runLoop()
+        }
     }
 
     private func runLoop() {
         PipelineThread.enter(self)
         defer { PipelineThread.leave() }
-        #if os(Linux)
-        // Visible in `top -H`, `ps -L` and debuggers; Linux allows 15 bytes.
-        _ = setThreadName(pthread_self(), String(decoding: name.utf8.prefix(15), as: UTF8.self))
-        #endif
         var batch: [UnownedJob] = []
         var dueActions: [@Sendable () -> Void] = []
         while true {
@@ -195,40 +187,3 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
         }
     }
 }
-
-/// Knows whether the current thread belongs to a Sluice pipeline.
-///
-/// The `block` overflow policy must never park one of the pipeline's own threads (a sink that logs
-/// into its own pipeline would wait for itself), so the queue asks this before waiting.
-package enum PipelineThread {
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        let rc = pthread_key_create(&key, nil)
-        precondition(rc == 0, "Sluice could not create a thread-specific key: \(rc)")
-        return key
-    }()
-
-    fileprivate static func enter(_ executor: ThreadExecutor) {
-        pthread_setspecific(key, Unmanaged.passUnretained(executor).toOpaque())
-    }
-
-    fileprivate static func leave() {
-        pthread_setspecific(key, nil)
-    }
-
-    /// Whether the calling thread is one of Sluice's own threads.
-    package static var isCurrent: Bool {
-        pthread_getspecific(key) != nil
-    }
-
-    fileprivate static var currentExecutor: ThreadExecutor? {
-        guard let pointer = pthread_getspecific(key) else { return nil }
-        return Unmanaged<ThreadExecutor>.fromOpaque(pointer).takeUnretainedValue()
-    }
-}
-
-#if os(Linux)
-// glibc's pthread_setname_np is a GNU extension the Glibc module does not import.
-@_silgen_name("pthread_setname_np")
-private func setThreadName(_ thread: pthread_t, _ name: UnsafePointer<CChar>) -> Int32
-#endif

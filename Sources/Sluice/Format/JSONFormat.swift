@@ -92,7 +92,9 @@ public struct JSONFormat: LogFormat, EncodedRecordFormat {
                 }
                 first = false
                 cursor.append(UInt8(ascii: "\""))
-                guard key.count <= 1024, cursor.copy(key, unless: .lineBreakingAndQuotes) else { return false }
+                guard key.count <= LogOutput.maxJSONKeyBytes, cursor.copy(key, unless: .lineBreakingAndQuotes) else {
+                    return false
+                }
                 cursor.append("\":")
                 switch value {
                 case .string(let utf8):

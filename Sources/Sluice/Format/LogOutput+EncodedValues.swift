@@ -56,7 +56,7 @@ extension LogOutput {
     @inline(__always)
     package mutating func appendJSONKey(_ key: UnsafeBufferPointer<UInt8>) {
         append(UInt8(ascii: "\""))
-        appendEscaped(key, .json, limit: 1024)
+        appendEscapedKey(key)
         append("\":")
     }
 

@@ -3,7 +3,8 @@ extension LogOutput {
     ///
     /// Every style escapes what could break a record out of its line or fool a terminal: C0 controls
     /// (including CR, LF, NUL and ESC), DEL, C1 controls, the Unicode line and paragraph separators
-    /// and the bidirectional overrides. Text is always data: nothing is interpreted.
+    /// and every bidirectional control (U+061C, U+200E, U+200F, U+202A…U+202E, U+2066…U+2069). Text
+    /// is always data: nothing is interpreted.
     public struct EscapeStyle: Sendable, Hashable {
         package enum Kind: Sendable, Hashable {
             case text
@@ -125,9 +126,14 @@ extension LogOutput {
             equal .|= bytes .== SIMD16(repeating: Int8(UInt8(ascii: "\"")))
             equal .|= bytes .== SIMD16(repeating: Int8(UInt8(ascii: "\\")))
             equal .|= bytes .== SIMD16(repeating: Int8(UInt8(ascii: "=")))
+        case .key:
+            equal .|= bytes .== SIMD16(repeating: Int8(UInt8(ascii: "\"")))
+            equal .|= bytes .== SIMD16(repeating: Int8(UInt8(ascii: "\\")))
+            equal .|= bytes .== SIMD16(repeating: Int8(UInt8(ascii: "=")))
+            equal .|= bytes .== SIMD16(repeating: Int8(UInt8(ascii: "%")))
         }
-        // Below the bound (space included for bare words) or negative, that is, high bit set.
-        let below = (bytes &- SIMD16(repeating: set == .bare ? 0x21 : 0x20)) | bytes
+        // Below the bound (space included for bare words and keys) or negative, that is, high bit set.
+        let below = (bytes &- SIMD16(repeating: set == .bare || set == .key ? 0x21 : 0x20)) | bytes
         return unsafeBitCast(equal, to: SIMD16<Int8>.self) | below
     }
 
@@ -151,12 +157,14 @@ extension LogOutput {
 
     /// Which bytes a scan stops at.
     package enum ScanSet {
-        /// Controls, DEL and the lead bytes of C1 controls and of U+2028…U+206F.
+        /// Controls, DEL and the lead bytes of C1 controls, of U+061C and of U+2000…U+206F.
         case lineBreaking
         /// The same plus `"` and `\`.
         case lineBreakingAndQuotes
-        /// The same plus space and `=`: what cannot appear in an unquoted logfmt value or key.
+        /// The same plus space and `=`: what cannot appear in an unquoted logfmt value.
         case bare
+        /// The same plus `%`: what a text or logfmt key shows percent-encoded.
+        case key
     }
 
     /// The index of the first byte at or after `start` that a `set` scan stops at, or `utf8.count`.
@@ -195,7 +203,7 @@ extension LogOutput {
 
     @inline(__always)
     private static func isSpecial(_ byte: UInt8, _ set: ScanSet) -> Bool {
-        if byte < 0x20 || byte == 0x7F || byte == 0xC2 || byte == 0xE2 {
+        if byte < 0x20 || byte == 0x7F || byte == 0xC2 || byte == 0xE2 || byte == 0xD8 {
             return true
         }
         switch set {
@@ -206,6 +214,9 @@ extension LogOutput {
         case .bare:
             return byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: " ")
                 || byte == UInt8(ascii: "=")
+        case .key:
+            return byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: " ")
+                || byte == UInt8(ascii: "=") || byte == UInt8(ascii: "%")
         }
     }
 
@@ -226,14 +237,14 @@ extension LogOutput {
     @inline(__always)
     package static func wordHasSpecialByte(_ word: UInt64, _ set: ScanSet) -> Bool {
         // A byte below `bound` (bound <= 0x80): subtracting sets its high bit unless the byte had it.
-        let bound: UInt64 = set == .bare ? 0x21 : 0x20
+        let bound: UInt64 = set == .bare || set == .key ? 0x21 : 0x20
         if (word &- ones &* bound) & ~word & highs != 0 {
             return true
         }
         // DEL or a byte with the high bit set: adding one makes DEL's high bit appear (a carry into
         // a byte comes only from a byte that already has it), so pure ASCII costs one test here.
         if (word &+ ones | word) & highs != 0 {
-            if hasByte(word, 0x7F) || hasByte(word, 0xC2) || hasByte(word, 0xE2) {
+            if hasByte(word, 0x7F) || hasByte(word, 0xC2) || hasByte(word, 0xE2) || hasByte(word, 0xD8) {
                 return true
             }
         }
@@ -245,48 +256,155 @@ extension LogOutput {
         case .bare:
             return hasByte(word, UInt8(ascii: "\"")) || hasByte(word, UInt8(ascii: "\\"))
                 || hasByte(word, UInt8(ascii: "="))
+        case .key:
+            return hasByte(word, UInt8(ascii: "\"")) || hasByte(word, UInt8(ascii: "\\"))
+                || hasByte(word, UInt8(ascii: "=")) || hasByte(word, UInt8(ascii: "%"))
         }
     }
 
-    /// Appends a metadata key for text and logfmt, where keys cannot be quoted: any character that
-    /// could end the key or the line (space, `=`, quotes, backslash, controls, separators) becomes `_`,
-    /// an empty key becomes `_`, and keys are cut at 256 bytes.
+    /// The longest key, in UTF-8 bytes of the original, that text and logfmt show in full.
+    package static let maxKeyBytes = 256
+    /// The longest key, in UTF-8 bytes, that JSON shows in full.
+    package static let maxJSONKeyBytes = 1024
+
+    /// Appends a metadata key for text and logfmt, where keys cannot be quoted.
+    ///
+    /// The mapping is injective: distinct keys never render alike, so a consumer never sees two
+    /// values under one key. Every byte that could end the key or the line (space, `=`, `"`, `\`,
+    /// controls, separators, bidi controls) and `%` itself are percent-encoded (`a b` → `a%20b`,
+    /// `a%b` → `a%25b`); an empty key is a lone `%`. A key over 256 bytes is cut and ends in `%~`
+    /// and a 64-bit FNV-1a hash of the whole key (no untruncated key contains `%~`). A key equal to
+    /// one of `reserved` after any leading underscores gets one more underscore (`ts` → `_ts`,
+    /// `_ts` → `__ts`).
+    ///
+    /// - Parameters:
+    ///   - key: The metadata key.
+    ///   - reserved: The format's own field names.
     @inline(__always)
-    package mutating func appendKey(_ key: String) {
-        Self.withUTF8(key) { appendKey($0) }
+    package mutating func appendKey(_ key: String, reserved: ReservedKeys = .none) {
+        Self.withUTF8(key) { appendKey($0, reserved: reserved) }
     }
 
     @inline(__always)
-    package mutating func appendKey(_ utf8: UnsafeBufferPointer<UInt8>) {
-        if utf8.count <= 256 && appendIfPlain(utf8, .bare) {
+    package mutating func appendKey(_ utf8: UnsafeBufferPointer<UInt8>, reserved: ReservedKeys = .none) {
+        if !reserved.isEmpty && reserved.shadows(utf8) {
+            append(UInt8(ascii: "_"))
+        }
+        if utf8.count <= Self.maxKeyBytes && appendIfPlain(utf8, .key) {
             return
         }
-        appendSanitizedKey(utf8)
+        appendEncodedKey(utf8)
     }
 
     @inline(never)
-    private mutating func appendSanitizedKey(_ utf8: UnsafeBufferPointer<UInt8>) {
+    private mutating func appendEncodedKey(_ utf8: UnsafeBufferPointer<UInt8>) {
         guard !utf8.isEmpty else {
-            append(UInt8(ascii: "_"))
+            append(UInt8(ascii: "%"))
             return
         }
-        var n = min(utf8.count, 256)
-        while n < utf8.count && utf8[n] & 0xC0 == 0x80 {
+        var n = min(utf8.count, Self.maxKeyBytes)
+        while n < utf8.count && n > 0 && utf8[n] & 0xC0 == 0x80 {
             n -= 1  // cut at a character boundary
         }
         var i = 0
         while i < n {
-            let length = Self.escapeSequenceLength(utf8, at: i)
             let byte = utf8[i]
-            if length > 0 || byte == UInt8(ascii: " ") || byte == UInt8(ascii: "=")
-                || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
-            {
-                append(UInt8(ascii: "_"))
-                i += max(length, 1)
-            } else {
+            var length = Self.escapeSequenceLength(utf8, at: i)
+            if length == 0 && Self.isSpecial(byte, .key) && byte < 0x80 {
+                length = 1
+            }
+            if length == 0 {
                 append(byte)
                 i += 1
+                continue
             }
+            for offset in 0..<length {
+                append(UInt8(ascii: "%"))
+                appendHex(UInt32(utf8[i + offset]), digits: 2, uppercase: true)
+            }
+            i += length
+        }
+        if n < utf8.count {
+            append("%~")
+            appendHex(Self.keyHash(utf8), digits: 16)
+        }
+    }
+
+    /// Appends a metadata key JSON-escaped (without the quotes). Escaping is injective; a key over
+    /// 1,024 bytes is cut and followed by `…[truncated, N bytes, fnv1a H]` with a 64-bit hash of the
+    /// whole key, so two long keys stay apart (a truncated key decodes to more than 1,024 bytes, so
+    /// it never matches a key shown in full). A key equal to one of `reserved` after any leading
+    /// underscores gets one more underscore.
+    ///
+    /// - Parameters:
+    ///   - key: The metadata key.
+    ///   - reserved: Names the format uses for its own fields at the same level.
+    package mutating func appendEscapedKey(_ key: String, reserved: ReservedKeys = .none) {
+        Self.withUTF8(key) { appendEscapedKey($0, reserved: reserved) }
+    }
+
+    package mutating func appendEscapedKey(_ utf8: UnsafeBufferPointer<UInt8>, reserved: ReservedKeys = .none) {
+        if !reserved.isEmpty && reserved.shadows(utf8) {
+            append(UInt8(ascii: "_"))
+        }
+        guard utf8.count > Self.maxJSONKeyBytes else {
+            appendEscaped(utf8, .json, limit: .max)
+            return
+        }
+        var n = Self.maxJSONKeyBytes
+        while n > 0 && utf8[n] & 0xC0 == 0x80 {
+            n -= 1
+        }
+        appendEscaped(UnsafeBufferPointer(rebasing: utf8[0..<n]), .json, limit: .max)
+        append("…[truncated, ")
+        appendInteger(utf8.count)
+        append(" bytes, fnv1a ")
+        appendHex(Self.keyHash(utf8), digits: 16)
+        append(UInt8(ascii: "]"))
+    }
+
+    /// FNV-1a, 64 bits, of a whole key: what keeps cut keys apart.
+    package static func keyHash(_ utf8: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return hash
+    }
+
+    /// Field names a format writes itself, which metadata keys must not shadow.
+    package struct ReservedKeys: Sendable {
+        private let names: [[UInt8]]
+
+        package init(_ names: [String]) {
+            self.names = names.map { Array($0.utf8) }
+        }
+
+        /// No reserved names.
+        package static let none = ReservedKeys([])
+        /// logfmt's fixed keys.
+        package static let logfmt = ReservedKeys(["ts", "level", "label", "msg", "source"])
+
+        package var isEmpty: Bool { names.isEmpty }
+
+        /// Whether `key` is a reserved name after any number of leading underscores.
+        package func shadows(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+            var start = 0
+            while start < key.count && key[start] == UInt8(ascii: "_") {
+                start += 1
+            }
+            let rest = key.count - start
+            for name in names where name.count == rest {
+                var equal = true
+                for offset in 0..<rest where key[start + offset] != name[offset] {
+                    equal = false
+                    break
+                }
+                if equal {
+                    return true
+                }
+            }
+            return false
         }
     }
 
@@ -301,9 +419,15 @@ extension LogOutput {
         if byte == 0xC2, i + 1 < utf8.count, (0x80...0x9F).contains(utf8[i + 1]) {
             return 2  // C1 control, U+0080...U+009F
         }
+        if byte == 0xD8, i + 1 < utf8.count, utf8[i + 1] == 0x9C {
+            return 2  // U+061C arabic letter mark (a bidi control)
+        }
         if byte == 0xE2, i + 2 < utf8.count {
             let second = utf8[i + 1]
             let third = utf8[i + 2]
+            if second == 0x80 && (third == 0x8E || third == 0x8F) {
+                return 3  // U+200E, U+200F left-to-right and right-to-left marks (bidi controls)
+            }
             if second == 0x80 && (0xA8...0xAE).contains(third) {
                 return 3  // U+2028, U+2029 separators and U+202A...U+202E bidi controls
             }
@@ -314,13 +438,14 @@ extension LogOutput {
         return 0
     }
 
-    /// The scalar value of an escape sequence found by `escapeSequenceLength`.
+    /// The scalar value of an escape sequence found by `escapeSequenceLength` (UTF-8 decoding of a
+    /// one-, two- or three-byte sequence).
     @inline(__always)
     private static func scalar(_ utf8: UnsafeBufferPointer<UInt8>, at i: Int, length: Int) -> UInt32 {
         switch length {
         case 1: UInt32(utf8[i])
-        case 2: UInt32(utf8[i + 1])
-        default: (utf8[i + 1] == 0x80 ? 0x2000 : 0x2040) + UInt32(utf8[i + 2] - 0x80)
+        case 2: UInt32(utf8[i] & 0x1F) << 6 | UInt32(utf8[i + 1] & 0x3F)
+        default: UInt32(utf8[i] & 0x0F) << 12 | UInt32(utf8[i + 1] & 0x3F) << 6 | UInt32(utf8[i + 2] & 0x3F)
         }
     }
 
@@ -372,10 +497,14 @@ extension LogOutput {
         }
     }
 
-    private mutating func appendHex(_ value: UInt32, digits: Int) {
-        let hex: StaticString = "0123456789abcdef"
+    private mutating func appendHex(_ value: UInt32, digits: Int, uppercase: Bool = false) {
+        appendHex(UInt64(value), digits: digits, uppercase: uppercase)
+    }
+
+    private mutating func appendHex(_ value: UInt64, digits: Int, uppercase: Bool = false) {
+        let hex: StaticString = uppercase ? "0123456789ABCDEF" : "0123456789abcdef"
         for shift in stride(from: (digits - 1) * 4, through: 0, by: -4) {
-            append(hex.utf8Start[Int((value >> UInt32(shift)) & 0xF)])
+            append(hex.utf8Start[Int((value >> UInt64(shift)) & 0xF)])
         }
     }
 }

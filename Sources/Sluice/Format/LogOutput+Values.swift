@@ -57,10 +57,11 @@ extension LogOutput {
         append(UInt8(ascii: "}"))
     }
 
-    /// Appends `"key":` with the key JSON-escaped.
+    /// Appends `"key":` with the key JSON-escaped (``appendEscapedKey(_:reserved:)``: distinct keys
+    /// stay distinct, long ones too).
     package mutating func appendJSONKey(_ key: String) {
         append(UInt8(ascii: "\""))
-        appendEscaped(key, .json, limit: 1024)
+        appendEscapedKey(key)
         append("\":")
     }
 

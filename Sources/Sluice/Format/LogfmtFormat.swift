@@ -5,9 +5,10 @@
 /// ```
 ///
 /// The fixed keys `ts`, `level`, `label`, `msg` (and `source` when enabled) come first; a metadata key
-/// equal to one of them is written with a leading underscore (`_level`) so it cannot shadow it. Keys
-/// lose characters that cannot appear unquoted (they become `_`); values are quoted and escaped when
-/// needed; nested values are quoted JSON.
+/// equal to one of them gets a leading underscore (`_level`; `_level` itself becomes `__level`), so
+/// it cannot shadow it. Characters that cannot appear in an unquoted key, and `%`, are
+/// percent-encoded (`a b` → `a%20b`), so distinct keys always render distinctly; values are quoted
+/// and escaped when needed; nested values are quoted JSON.
 ///
 /// ```swift
 /// let file = try FileSink(path: "logs/app.log", format: .logfmt)
@@ -32,13 +33,19 @@ public struct LogfmtFormat: LogFormat, EncodedRecordFormat {
         self.fractionDigits = fractionDigits
     }
 
-    /// Whether `key` is one of the fixed keys (`ts`, `level`, `label`, `msg`, `source`).
+    /// Whether `key` is one of the fixed keys (`ts`, `level`, `label`, `msg`, `source`) after any
+    /// leading underscores: the fast path's form of ``LogOutput/ReservedKeys/logfmt``.
     @inline(__always)
-    private static func isReserved(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        func equals(_ word: StaticString) -> Bool {
-            EncodedMetadata.equal(key, UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
+    private static func shadowsFixedKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        var start = 0
+        while start < key.count && key[start] == UInt8(ascii: "_") {
+            start &+= 1
         }
-        switch key.count {
+        let rest = UnsafeBufferPointer(rebasing: key[start...])
+        func equals(_ word: StaticString) -> Bool {
+            EncodedMetadata.equal(rest, UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
+        }
+        switch rest.count {
         case 2: return equals("ts")
         case 3: return equals("msg")
         case 5: return equals("level") || equals("label")
@@ -84,10 +91,12 @@ public struct LogfmtFormat: LogFormat, EncodedRecordFormat {
         var metadata = sections.makeMetadataIterator()
         while let (key, value) = metadata.next() {
             cursor.append(UInt8(ascii: " "))
-            if Self.isReserved(key) {
+            if Self.shadowsFixedKey(key) {
                 cursor.append(UInt8(ascii: "_"))
             }
-            guard !key.isEmpty, key.count <= 256, cursor.copy(key, unless: .bare) else { return false }
+            guard !key.isEmpty, key.count <= LogOutput.maxKeyBytes, cursor.copy(key, unless: .key) else {
+                return false
+            }
             cursor.append(UInt8(ascii: "="))
             switch value {
             case .string(let utf8):
@@ -132,10 +141,7 @@ public struct LogfmtFormat: LogFormat, EncodedRecordFormat {
         }
         sections.forEachMetadata { key, value in
             output.append(UInt8(ascii: " "))
-            if Self.isReserved(key) {
-                output.append(UInt8(ascii: "_"))
-            }
-            output.appendKey(key)
+            output.appendKey(key, reserved: .logfmt)
             output.append(UInt8(ascii: "="))
             output.appendTextValue(value, limit: maxMessageBytes)
         }

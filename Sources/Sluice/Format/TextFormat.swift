@@ -5,7 +5,8 @@
 /// ```
 ///
 /// Time (RFC 3339, UTC), level, label, message, then metadata as `key=value` (values quoted and
-/// escaped when they hold spaces or special characters, nested values as JSON). When the output is a
+/// escaped when they hold spaces or special characters, nested values as JSON; in keys such
+/// characters and `%` are percent-encoded, so distinct keys always render distinctly). When the output is a
 /// terminal that accepts colours, the level is coloured and the time dimmed.
 ///
 /// ```swift
@@ -70,7 +71,9 @@ public struct TextFormat: LogFormat, EncodedRecordFormat {
         var metadata = sections.makeMetadataIterator()
         while let (key, value) = metadata.next() {
             cursor.append(UInt8(ascii: " "))
-            guard !key.isEmpty, key.count <= 256, cursor.copy(key, unless: .bare) else { return false }
+            guard !key.isEmpty, key.count <= LogOutput.maxKeyBytes, cursor.copy(key, unless: .key) else {
+                return false
+            }
             cursor.append(UInt8(ascii: "="))
             switch value {
             case .string(let utf8):

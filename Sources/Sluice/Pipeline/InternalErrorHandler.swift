@@ -8,9 +8,12 @@ import Darwin
 
 /// Where a pipeline reports ``InternalError``s.
 ///
-/// The default, ``standardError``, writes to the process's standard error with `write(2)` (never
-/// through the pipeline), rate-limited: the first occurrence of each kind of error for each sink is
-/// printed at once, then at most one line per interval with the count of repeats.
+/// The default, ``standardError``, writes to the process's standard error (never through the
+/// pipeline), rate-limited: the first occurrence of each kind of error for each sink is printed at
+/// once, then at most one line per interval with the count of repeats. Each report is one line, with
+/// control, separator and bidirectional characters escaped. The lines are written by a thread of
+/// their own from a bounded buffer, so a standard error that does not drain never holds up the
+/// pipeline: reports that do not fit are dropped, and the next line says how many.
 ///
 /// ```swift
 /// let quiet = try LogPipeline(sinks: [console], onInternalError: .ignore)
@@ -45,28 +48,24 @@ public struct InternalErrorHandler: Sendable {
     /// - Parameter interval: The shortest time between two lines for the same kind and sink.
     /// - Returns: A handler with its own rate-limiting state.
     public static func standardError(every interval: Duration) -> InternalErrorHandler {
+        lines(every: interval, to: .standardError)
+    }
+
+    /// Writes one escaped line per report through `writer`, rate-limited per kind and sink.
+    package static func lines(every interval: Duration, to writer: ReportWriter) -> InternalErrorHandler {
         let limiter = RateLimiter(interval: interval)
         return InternalErrorHandler { error in
             guard let suppressed = limiter.admit(key: "\(error.kind)|\(error.sinkName ?? "")") else { return }
-            var line = error.description
+            var text = error.description
             if suppressed > 0 {
-                line += " (and \(suppressed) more like it since the last report)"
+                text += " (and \(suppressed) more like it since the last report)"
             }
-            line += "\n"
-            var bytes = Array(line.utf8)
-            bytes.withUnsafeMutableBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let n = write(2, buffer.baseAddress! + offset, buffer.count - offset)
-                    if n > 0 {
-                        offset += n
-                    } else if n < 0 && errno == EINTR {
-                        continue
-                    } else {
-                        break
-                    }
-                }
-            }
+            // One line whatever the error says: no line break, escape sequence or bidi override
+            // from a sink's error or a receiver's answer reaches the terminal raw.
+            var line = LogOutput(capacity: text.utf8.count + 16)
+            line.appendEscaped(text, .text)
+            line.append(UInt8(ascii: "\n"))
+            writer.enqueue(line.bytes)
         }
     }
 }

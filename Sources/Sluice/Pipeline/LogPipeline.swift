@@ -143,7 +143,7 @@ public final class LogPipeline: Sendable {
             )
         }
         self.drivers = drivers
-        collectorExecutor = ThreadExecutor(name: "sluice-collector")
+        collectorExecutor = ThreadExecutor(name: "sluice-collector", pipelineID: core.id)
         collector = Collector(
             executor: collectorExecutor,
             core: core,
@@ -324,6 +324,11 @@ public final class LogPipeline: Sendable {
 
     /// Stops intake, drains the queue, flushes and closes every sink, within `timeout`.
     ///
+    /// Closing a ``FileSink`` or ``LabelFileSink`` includes waiting for its background compression
+    /// and retention (``FileSink/waitForArchiving()``), so a shutdown that completes in time leaves
+    /// the log directory tidy; one that times out may leave an archive uncompressed, which the next
+    /// start compresses.
+    ///
     /// New log calls are dropped (reason `shutdown`) from the moment this is called; callers already
     /// waiting under the `block` policy still get their records in. Sinks are closed in a task group
     /// that races the deadline; what is still pending at the deadline is counted as dropped and the
@@ -434,6 +439,11 @@ public final class LogPipeline: Sendable {
                 )
             }
         )
+    }
+
+    /// Items (batches and markers) waiting in each sink's inbox, in sink order.
+    package var inboxItemCounts: [Int] {
+        drivers.map(\.inbox.itemCount)
     }
 
     /// A summary for readiness and liveness probes.

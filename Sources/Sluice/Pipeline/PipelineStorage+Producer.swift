@@ -13,6 +13,7 @@ extension PipelineStorage {
     /// the stripe's open chunk and unlocks; the queue's own lock is taken only when the stripe has no
     /// room left (once per few dozen records) or the queue is full. Never awaits, never does I/O;
     /// under `block` it parks the calling thread until the collector makes room.
+    @inline(__always)
     package func submit(
         level: LogLevel,
         label: String,
@@ -24,8 +25,27 @@ extension PipelineStorage {
         loggerMetadata: LogMetadata,
         extraFlags: UInt8 = 0
     ) {
-        let timestamp = LogTimestamp.now().nanosecondsSinceEpoch
-        let context = LogContext.forRecord
+        submit(
+            timestamp: LogTimestamp.now().nanosecondsSinceEpoch, level: level, label: label, message: message,
+            file: file, function: function, line: line, callMetadata: callMetadata, loggerMetadata: loggerMetadata,
+            context: LogContext.forRecord, extraFlags: extraFlags)
+    }
+
+    /// Queues a record with its time and context given: the raw-line path, which reads neither the
+    /// task's context nor (when its reader timestamps a whole `read`) the clock per line.
+    package func submit(
+        timestamp: Int64,
+        level: LogLevel,
+        label: String,
+        message: some RecordMessage,
+        file: String,
+        function: String,
+        line: UInt,
+        callMetadata: LogMetadata,
+        loggerMetadata: LogMetadata,
+        context: LogMetadata,
+        extraFlags: UInt8 = 0
+    ) {
         let index = stripes.current
         let stripe = stripes[index]
         stripes.lock(index)
@@ -70,6 +90,7 @@ extension PipelineStorage {
                 stripe.pointee.inTransit -= 1
                 stripe.pointee.droppedShutdown += 1
                 stripes.unlock(index)
+                events.yield(.recordsAvailable)
                 return
             }
             let stored = store(
@@ -106,7 +127,13 @@ extension PipelineStorage {
         case .droppedForShutdown:
             stripe.pointee.droppedShutdown += 1
         }
+        let draining = stripe.pointee.intake != .open
         stripes.unlock(index)
+        if draining {
+            // The collector may be waiting for the last calls on their way in before it closes the
+            // sinks; this one will never store anything, so tell it to look again.
+            events.yield(.recordsAvailable)
+        }
     }
 
     @inline(__always)
@@ -137,7 +164,7 @@ extension PipelineStorage {
         timestamp: Int64,
         level: LogLevel,
         label: String,
-        message: String,
+        message: some RecordMessage,
         file: String,
         function: String,
         line: UInt,
@@ -217,6 +244,15 @@ extension PipelineStorage {
         return .stored(stripe.pointee.stored(batchSize: batchSize))
     }
 
+    /// Whether the calling thread may wait for room under `block`: an application thread may; a
+    /// thread of this pipeline, or one of Sluice's threads tied to no pipeline, never does; a thread
+    /// of another pipeline may, unless that would close a cycle of waits (``PipelineWaits``).
+    private var callerMayWait: Bool {
+        guard blockWhenFull else { return false }
+        let role = PipelineThread.role
+        return role != .unattached && role != .pipeline(id)
+    }
+
     @inline(__always)
     private func queueIsProtected(_ level: LogLevel) -> Bool {
         !blockWhenFull && level >= protectedLevel
@@ -234,7 +270,13 @@ extension PipelineStorage {
     /// stripes' unused room, or by the overflow policy (waiting, evicting or dropping).
     private func makeRoom(level: LogLevel) -> Room {
         lock.lock()
-        defer { lock.unlock() }
+        var waitsOn: UInt64?
+        defer {
+            lock.unlock()
+            if let waitsOn {
+                PipelineWaits.end(from: waitsOn, to: id)
+            }
+        }
         var waited = false
         while true {
             switch queue.intake {
@@ -257,9 +299,13 @@ extension PipelineStorage {
                 queue.pressureSignalled = true
                 events.yield(.pressure)
             }
-            let canWait = blockWhenFull && !PipelineThread.isCurrent
-            switch queue.overflowAction(level: level, canWait: canWait) {
+            switch queue.overflowAction(level: level, canWait: callerMayWait) {
             case .wait:
+                // A thread of another pipeline waits only if that pipeline does not wait on this one.
+                if case .pipeline(let source) = PipelineThread.role, waitsOn == nil {
+                    guard PipelineWaits.begin(from: source, to: id) else { return .droppedForOverflow }
+                    waitsOn = source
+                }
                 queue.waiting += 1
                 roomAvailable.wait(lock)
                 queue.waiting -= 1
@@ -355,7 +401,7 @@ extension PipelineStorage {
         timestamp: Int64,
         level: LogLevel,
         label: String,
-        message: String,
+        message: some RecordMessage,
         file: String,
         function: String,
         line: UInt,
@@ -365,9 +411,22 @@ extension PipelineStorage {
         extraFlags: UInt8
     ) {
         events.yield(.pressure)
-        guard blockWhenFull && !PipelineThread.isCurrent else {
+        guard callerMayWait else {
             finish(.droppedForOverflow, stripe: index, returningRoom: true)
             return
+        }
+        var waitsOn: UInt64?
+        if case .pipeline(let source) = PipelineThread.role {
+            guard PipelineWaits.begin(from: source, to: id) else {
+                finish(.droppedForOverflow, stripe: index, returningRoom: true)
+                return
+            }
+            waitsOn = source
+        }
+        defer {
+            if let waitsOn {
+                PipelineWaits.end(from: waitsOn, to: id)
+            }
         }
         let stripe = stripes[index]
         let size = RecordEncoder.size(
@@ -384,6 +443,7 @@ extension PipelineStorage {
             stripe.pointee.droppedShutdown += 1
             stripes.unlock(index)
             chunks.giveBack(grant)
+            events.yield(.recordsAvailable)
             return
         }
         let outcome = store(

@@ -1,5 +1,10 @@
 /// Stats: one consistent snapshot of every counter.
 extension PipelineStorage {
+    /// Callers waiting for room under `block` right now (for tests).
+    package var waitingCallers: Int {
+        lock.withLock { queue.waiting }
+    }
+
     /// Extra per-sink facts that live outside the lock.
     package struct SinkExtras {
         var inboxDepth: Int

@@ -43,6 +43,12 @@ package final class PipelineStorage: @unchecked Sendable {
     package let sinkLevels: [LogLevel]
     package let stallTimeout: Duration
     package let createdAt = ContinuousClock.now
+    /// Tells this pipeline's threads from other pipelines' (``PipelineThread``, ``PipelineWaits``).
+    package let id = PipelineStorage.nextID.withLock { id in
+        id += 1
+        return id
+    }
+    private static let nextID = LockedValue<UInt64>(0)
 
     /// The processing stages' options.
     package let stageOptions: StageOptions

@@ -22,12 +22,24 @@ public struct OverflowPolicy: Sendable, Hashable, CustomStringConvertible {
     /// Discard the oldest queued record to make room (keep the most recent history).
     public static let dropOldest = OverflowPolicy(kind: .dropOldest)
 
-    /// Lossless: the logging call waits until there is room.
+    /// Lossless between the caller and the sinks: the logging call waits until there is room.
     ///
     /// - Important: The waiting caller parks its thread (the call is synchronous and never awaits).
     ///   The pipeline drains on its own threads, so this cannot deadlock even when every thread of the
-    ///   cooperative pool is parked; but a slow sink then slows the whole program down. Calls made on
-    ///   Sluice's own threads (a sink that logs) never wait: they drop instead and are counted.
+    ///   cooperative pool is parked; but a slow sink then slows the whole program down.
+    ///
+    ///   Two exceptions, both counted, never silent:
+    ///   - A call that must not wait drops its record (`dropped.overflow`) when the queue is full: a
+    ///     call on one of this pipeline's own threads (a sink that logs into its own pipeline), on a
+    ///     thread of another pipeline that waits on this one (which would close a cycle), or on one
+    ///     of Sluice's network, archiving or reporting threads. A sink of one pipeline that logs into
+    ///     another does wait.
+    ///   - A sink that takes no batch for ``DeliveryOptions/stallTimeout`` (5 seconds by default) is
+    ///     declared stalled: the batches it cannot take are dropped for that sink
+    ///     (`dropped.sinkFailure`, an ``InternalError/Kind/sinkStalled`` report) so the other sinks
+    ///     and the callers carry on. For a pipeline where even that is worse than waiting, set
+    ///     `stallTimeout: .seconds(Int64.max)`: then a hung sink holds up every sink and, once the
+    ///     queue is full, every caller, and nothing is dropped.
     public static let block = OverflowPolicy(kind: .block)
 
     public var description: String {

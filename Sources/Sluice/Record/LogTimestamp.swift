@@ -35,14 +35,15 @@ public struct LogTimestamp: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// Whole seconds since the epoch (rounded down, also before 1970).
     public var secondsSinceEpoch: Int64 {
-        nanosecondsSinceEpoch >= 0
-            ? nanosecondsSinceEpoch / 1_000_000_000
-            : (nanosecondsSinceEpoch - 999_999_999) / 1_000_000_000
+        // Floor division that cannot overflow, even at Int64.min.
+        let quotient = nanosecondsSinceEpoch / 1_000_000_000
+        return nanosecondsSinceEpoch % 1_000_000_000 < 0 ? quotient - 1 : quotient
     }
 
     /// The nanoseconds within the second, `0..<1_000_000_000`.
     public var nanosecondOfSecond: Int64 {
-        nanosecondsSinceEpoch - secondsSinceEpoch * 1_000_000_000
+        let remainder = nanosecondsSinceEpoch % 1_000_000_000
+        return remainder < 0 ? remainder + 1_000_000_000 : remainder
     }
 
     public static func < (lhs: LogTimestamp, rhs: LogTimestamp) -> Bool {

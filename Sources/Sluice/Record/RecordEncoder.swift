@@ -38,7 +38,7 @@ package enum RecordEncoder {
     @inline(__always)
     package static func size(
         label: String,
-        message: String,
+        message: some RecordMessage,
         inlineSource: Bool,
         file: String,
         function: String,
@@ -46,7 +46,7 @@ package enum RecordEncoder {
         logger: LogMetadata,
         context: LogMetadata
     ) -> Int {
-        var total = RecordLayout.headerSize &+ stringSize(label) &+ stringSize(message)
+        var total = RecordLayout.headerSize &+ stringSize(label) &+ message.encodedSize
         if inlineSource {
             total &+= stringSize(file) &+ stringSize(function) &+ 8
         }
@@ -161,7 +161,7 @@ package enum RecordEncoder {
         _ header: Header,
         to base: UnsafeMutableRawPointer,
         label: String,
-        message: String,
+        message: some RecordMessage,
         file: String,
         function: String,
         line: UInt,
@@ -171,7 +171,7 @@ package enum RecordEncoder {
     ) {
         var writer = writeHeader(header, to: base)
         writer.string(label)
-        writer.string(message)
+        message.write(to: &writer)
         if header.flags & RecordLayout.Flags.inlineSource != 0 {
             writer.string(file)
             writer.string(function)
@@ -199,7 +199,7 @@ extension RecordEncoder {
         to base: UnsafeMutableRawPointer,
         capacity: Int,
         label: String,
-        message: String,
+        message: some RecordMessage,
         file: String,
         function: String,
         line: UInt,
@@ -210,7 +210,7 @@ extension RecordEncoder {
         guard capacity > RecordLayout.headerSize else { return nil }
         let end = base + capacity
         var writer = writeHeader(header, to: base)
-        guard writer.string(label, before: end), writer.string(message, before: end) else { return nil }
+        guard writer.string(label, before: end), writer.message(message, before: end) else { return nil }
         if header.flags & RecordLayout.Flags.inlineSource != 0 {
             guard writer.string(file, before: end), writer.string(function, before: end), writer.cursor + 8 <= end
             else { return nil }
@@ -233,6 +233,15 @@ extension RecordEncoder {
 }
 
 extension RecordWriter {
+    /// Writes `message` if it ends before `end`; returns false otherwise (the bytes written may then
+    /// run up to 16 past `end`, into the read slack).
+    @inline(__always)
+    package mutating func message(_ message: some RecordMessage, before end: UnsafeMutableRawPointer) -> Bool {
+        guard cursor + message.encodedSize <= end else { return false }
+        message.write(to: &self)
+        return true
+    }
+
     /// Writes `string` if it ends before `end`; returns false otherwise (the bytes written may then
     /// run up to 16 past `end`, into the read slack).
     @inline(__always)
@@ -287,6 +296,12 @@ package struct RecordWriter {
     @inline(__always)
     package init(_ cursor: UnsafeMutableRawPointer) {
         self.cursor = cursor
+    }
+
+    /// Moves past `count` bytes written directly at ``cursor``.
+    @inline(__always)
+    package mutating func skip(_ count: Int) {
+        cursor += count
     }
 
     @inline(__always)

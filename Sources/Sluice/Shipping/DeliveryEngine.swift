@@ -69,7 +69,7 @@ package final class DeliveryEngine: @unchecked Sendable {
     private func startThreadIfNeeded() {
         guard !state.threadStarted else { return }
         state.threadStarted = true
-        WorkerThread.start(name: "sluice-net") { [self] in
+        SluiceThread.start(name: "sluice-net") { [self] in
             run()
         }
     }
@@ -89,6 +89,8 @@ package final class DeliveryEngine: @unchecked Sendable {
     private struct Aftermath {
         var settlements: [(BatchSettlement, SluiceError?)] = []
         var drained: [Promise<Void>] = []
+        /// Reports for the pipeline's error handler: a user callback, never called under `lock`.
+        var reports: [(BatchSettlement, InternalError)] = []
     }
 
     /// Takes a batch, already encoded into payloads. Never waits for the network; waits for room
@@ -154,11 +156,14 @@ package final class DeliveryEngine: @unchecked Sendable {
         }
     }
 
-    /// The pipeline's shutdown deadline passed: forget every batch (the pipeline settled them), stop.
+    /// The pipeline's shutdown deadline passed: forget every batch (the pipeline settled them as
+    /// dropped for shutdown, and the sink's own stats count them the same way), stop.
     package func abandon() {
         let waiters: [Promise<Void>] = lock.withLock {
             for id in state.machine.abandon() {
-                state.deliveries[id] = nil
+                guard let delivery = state.deliveries.removeValue(forKey: id) else { continue }
+                state.stats.droppedBatches += 1
+                state.stats.droppedRecords.shutdown += delivery.payloads[delivery.next...].reduce(0) { $0 + $1.records }
             }
             state.sendNow = nil
             state.wakeAt = nil
@@ -258,7 +263,7 @@ package final class DeliveryEngine: @unchecked Sendable {
             )
             if actions.contains(where: { if case .wake = $0 { true } else { false } }) {
                 state.stats.retries += 1
-                reportRetry(failure, to: delivery.settlement)
+                reportRetry(failure, to: delivery.settlement, &after)
             }
             perform(actions, &after, reason: failure)
         }
@@ -336,43 +341,27 @@ package final class DeliveryEngine: @unchecked Sendable {
         state.stats.lastError = failure.message
     }
 
-    /// The first failure of a kind is reported at once, repeats at most once per interval.
-    private func reportRetry(_ failure: DeliveryFailure, to settlement: BatchSettlement) {
+    /// The first failure of a kind is reported at once, repeats at most once per interval. The
+    /// report is made once the lock is released.
+    private func reportRetry(_ failure: DeliveryFailure, to settlement: BatchSettlement, _ after: inout Aftermath) {
         guard let suppressed = failureReports.admit(key: "\(failure.kind)") else { return }
         var message = "\(failure.message); retrying with backoff"
         if suppressed > 0 {
             message += " (\(suppressed) more failures like it since the last report)"
         }
-        settlement.report(InternalError(kind: .deliveryRetrying, sinkName: name, message: message, underlying: failure))
+        after.reports.append(
+            (settlement, InternalError(kind: .deliveryRetrying, sinkName: name, message: message, underlying: failure)))
     }
 
     private func finish(_ after: Aftermath) {
+        for (settlement, report) in after.reports {
+            settlement.report(report)
+        }
         for (settlement, error) in after.settlements {
             settlement.settle(error: error)
         }
         for waiter in after.drained {
             waiter.fulfill(())
         }
-    }
-}
-
-/// Starts a detached thread for a blocking loop.
-package enum WorkerThread {
-    package static func start(name: String, _ body: @escaping @Sendable () -> Void) {
-        final class Box: Sendable {
-            let body: @Sendable () -> Void
-            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-        }
-        let context = Unmanaged.passRetained(Box(body)).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(
-            &thread, nil,
-            { context in
-                let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
-                box.body()
-                return nil
-            }, context)
-        precondition(rc == 0, "Sluice could not start its thread '\(name)': pthread_create returned \(rc)")
-        pthread_detach(thread)
     }
 }

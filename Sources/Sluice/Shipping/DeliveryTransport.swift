@@ -6,11 +6,14 @@ package struct DeliveryPayload: Sendable {
     package var messageEnds: [Int]
     /// Records in the payload.
     package var records: Int
+    /// How `bytes` are encoded for the wire (HTTP `Content-Encoding`, e.g. `gzip`), if at all.
+    package var contentEncoding: String?
 
-    package init(bytes: [UInt8], messageEnds: [Int], records: Int) {
+    package init(bytes: [UInt8], messageEnds: [Int], records: Int, contentEncoding: String? = nil) {
         self.bytes = bytes
         self.messageEnds = messageEnds
         self.records = records
+        self.contentEncoding = contentEncoding
     }
 
     /// Removes the first `messages` messages (they were delivered before a failure). Each message

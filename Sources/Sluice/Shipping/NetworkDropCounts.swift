@@ -13,19 +13,24 @@ public struct NetworkDropCounts: Sendable, Hashable, CustomStringConvertible {
     public var overflow = 0
     /// Still pending when the sink was closed.
     public var closed = 0
+    /// Still pending when the pipeline's shutdown deadline passed (the pipeline counts them as
+    /// dropped for `shutdown`).
+    public var shutdown = 0
 
     /// Creates counts.
-    public init(rejected: Int = 0, retryBudgetExhausted: Int = 0, overflow: Int = 0, closed: Int = 0) {
+    public init(rejected: Int = 0, retryBudgetExhausted: Int = 0, overflow: Int = 0, closed: Int = 0, shutdown: Int = 0)
+    {
         self.rejected = rejected
         self.retryBudgetExhausted = retryBudgetExhausted
         self.overflow = overflow
         self.closed = closed
+        self.shutdown = shutdown
     }
 
     /// All records given up on.
-    public var total: Int { rejected + retryBudgetExhausted + overflow + closed }
+    public var total: Int { rejected + retryBudgetExhausted + overflow + closed + shutdown }
 
     public var description: String {
-        "\(total) (rejected \(rejected), retry budget \(retryBudgetExhausted), overflow \(overflow), closed \(closed))"
+        "\(total) (rejected \(rejected), retry budget \(retryBudgetExhausted), overflow \(overflow), closed \(closed), shutdown \(shutdown))"
     }
 }

@@ -4,7 +4,9 @@
 /// others for long. When a sink's inbox is full the collector waits for it up to ``stallTimeout``
 /// (during which the queue's overflow policy applies as usual); after that the sink is marked
 /// stalled and batches it cannot take are dropped and counted for that sink (reason `sinkFailure`)
-/// until it catches up.
+/// until it catches up. This holds under ``OverflowPolicy/block`` too: the one place where `block`
+/// drops for a sink that is merely slow. A `stallTimeout` of `.seconds(Int64.max)` never gives up
+/// on a sink (a hung sink then holds up the others and, once the queue is full, the callers).
 ///
 /// ```swift
 /// let delivery = DeliveryOptions(inboxCapacity: 8, stallTimeout: .seconds(5))

@@ -16,10 +16,11 @@ package enum LineWriter {
     ) -> (written: Int, errno: Int32?) {
         var written = 0
         var next = 0
+        let kind = FileDescriptorIO.kind(of: descriptor)
         while next < records.count {
             output.removeAll()
             next = format.write(records, from: next, to: &output, byteLimit: chunkSize)
-            let (n, error) = output.withUnsafeBytes { FileDescriptorIO.writeAll(descriptor, $0) }
+            let (n, error) = output.withUnsafeBytes { FileDescriptorIO.writeAll(descriptor, $0, kind: kind) }
             written += n
             if let error {
                 output.removeAll()

@@ -32,8 +32,12 @@ package final class SinkDriver: Sendable {
         self.name = name
         self.level = sink.level
         self.sink = sink
-        self.inbox = SinkInbox(capacity: inboxCapacity)
-        self.executor = (sink as? any SinkExecutorOwning)?.sinkExecutor ?? ThreadExecutor(name: "sluice-sink-\(index)")
+        self.inbox = SinkInbox(capacity: inboxCapacity, sinkIndex: index)
+        // A sink with a thread of its own keeps it (its thread then counts as belonging to no single
+        // pipeline, so it never waits under `block`: see PipelineThread).
+        self.executor =
+            (sink as? any SinkExecutorOwning)?.sinkExecutor
+            ?? ThreadExecutor(name: "sluice-sink-\(index)", pipelineID: core.id)
         self.core = core
         self.reportError = reportError
         encodedSink = sink as? any EncodedRecordSink

@@ -1,12 +1,21 @@
 /// One sink's bounded inbox: the collector puts batches and control markers in, the sink's driver
 /// takes them out in order. Batches count against the capacity; flush, reopen and close markers never
-/// do, so they are never refused.
+/// do, so they are never refused. A flush (or reopen) marker that would land right behind another
+/// of its kind, with no batch between them, rides on that one instead, so a hung sink's inbox holds
+/// a bounded number of markers however often someone flushes.
 package final class SinkInbox: Sendable {
     package enum Item: Sendable {
         case batch(RecordBatch)
         case flush(FlushBarrier)
         case reopen(FlushBarrier)
         case close
+
+        var barrier: FlushBarrier? {
+            switch self {
+            case .flush(let barrier), .reopen(let barrier): barrier
+            case .batch, .close: nil
+            }
+        }
     }
 
     private struct State {
@@ -19,6 +28,22 @@ package final class SinkInbox: Sendable {
         /// Set at the shutdown deadline: nothing more is accepted.
         var abandoned = false
 
+        /// The barrier of a marker of the same kind as `item` in the trailing run of markers (no
+        /// batch behind it), which `item`'s barrier can ride on.
+        func markerToRideOn(_ item: Item) -> FlushBarrier? {
+            for queued in items.reversed() {
+                switch (queued, item) {
+                case (.batch, _), (.close, _):
+                    return nil
+                case (.flush(let existing), .flush), (.reopen(let existing), .reopen):
+                    return existing
+                default:
+                    continue
+                }
+            }
+            return nil
+        }
+
         /// Removes the oldest item (the inbox holds a handful, so shifting is cheap) and hands over
         /// the inbox's reference to it.
         mutating func popFirst() -> Item? {
@@ -27,11 +52,17 @@ package final class SinkInbox: Sendable {
     }
 
     package let capacity: Int
+    /// The sink's index in the pipeline (the one its barriers know it by).
+    package let sinkIndex: Int
     private let state = LockedValue(State())
 
-    package init(capacity: Int) {
+    package init(capacity: Int, sinkIndex: Int = 0) {
         self.capacity = capacity
+        self.sinkIndex = sinkIndex
     }
+
+    /// Items waiting (batches and markers).
+    package var itemCount: Int { state.withLock { $0.items.count } }
 
     /// Batches waiting.
     package var depth: Int { state.withLock { $0.batches } }
@@ -72,6 +103,10 @@ package final class SinkInbox: Sendable {
             }
             if countsAgainstCapacity && state.batches >= capacity {
                 return .refused(.full)
+            }
+            if !countsAgainstCapacity, let existing = state.markerToRideOn(item) {
+                existing.carry(item.barrier!, forSink: sinkIndex)
+                return .queued
             }
             if let consumer = state.consumer {
                 // The sink is idle and waiting: hand the item straight over.

@@ -180,6 +180,9 @@ package struct SyslogEncoder: Sendable {
 
     // MARK: RFC 3164
 
+    /// The body's own `sequence=` field, which no metadata key may shadow.
+    private static let sequenceKey = LogOutput.ReservedKeys(["sequence"])
+
     private static let months: [StaticString] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ]
@@ -214,7 +217,7 @@ package struct SyslogEncoder: Sendable {
         body.appendEscaped(record.message, .text)
         record.forEachMetadata { key, value in
             body.append(UInt8(ascii: " "))
-            body.appendKey(key)
+            body.appendKey(key, reserved: includeSequence ? Self.sequenceKey : .none)
             body.append(UInt8(ascii: "="))
             body.appendTextValue(value, limit: maxMessageBytes)
         }
@@ -259,20 +262,55 @@ package struct SyslogEncoder: Sendable {
     }
 
     /// An SD-NAME (RFC 5424 §6.3.3): 1 to 32 printable ASCII characters other than `=`, space, `]`
-    /// and `"`; every other character becomes `_`.
+    /// and `"`. The mapping is injective: those four, `%`, controls and every non-ASCII byte are
+    /// percent-encoded (`a b` → `a%20b`), an empty key is a lone `%`, and a name that would exceed
+    /// 32 characters keeps its first 18 and ends in `%~` and 12 hex digits of a 64-bit FNV-1a hash
+    /// of the whole key (so two long keys collide only if they share those 18 characters and 48 bits
+    /// of hash).
     package static func appendSDName(_ key: String, to output: inout LogOutput) {
-        var n = 0
-        for scalar in key.unicodeScalars {
-            guard n < 32 else { break }
-            let value = scalar.value
-            let valid = (33...126).contains(value) && scalar != "=" && scalar != "]" && scalar != "\""
-            output.append(valid ? UInt8(value) : UInt8(ascii: "_"))
-            n += 1
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(32)
+        for byte in key.utf8 {
+            let valid =
+                (33...126).contains(byte) && byte != UInt8(ascii: "=") && byte != UInt8(ascii: "]")
+                && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "%")
+            if valid {
+                encoded.append(byte)
+            } else {
+                encoded += [UInt8(ascii: "%"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]]
+            }
+            if encoded.count > 32 {
+                break
+            }
         }
-        if n == 0 {
-            output.append(UInt8(ascii: "_"))
+        if encoded.isEmpty {
+            output.append(UInt8(ascii: "%"))
+            return
         }
+        if encoded.count > 32 {
+            var keep = 18
+            // Never cut a %XX in two.
+            if encoded[keep - 1] == UInt8(ascii: "%") {
+                keep -= 1
+            } else if encoded[keep - 2] == UInt8(ascii: "%") {
+                keep -= 2
+            }
+            encoded.removeSubrange(keep...)
+            encoded += Array("%~".utf8)
+            let hash =
+                key.utf8.withContiguousStorageIfAvailable { LogOutput.keyHash($0) }
+                ?? {
+                    var copy = key
+                    return copy.withUTF8 { LogOutput.keyHash($0) }
+                }()
+            for shift in stride(from: 44, through: 0, by: -4) {
+                encoded.append(hexDigits[Int((hash >> UInt64(shift)) & 0xF)])
+            }
+        }
+        encoded.withUnsafeBufferPointer { output.append(contentsOf: $0) }
     }
+
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
 
     /// Whether `id` is a valid SD-ID (an SD-NAME, with `@` only in `name@enterprise` form).
     package static func isValidStructuredDataID(_ id: String) -> Bool {

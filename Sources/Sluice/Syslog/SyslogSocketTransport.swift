@@ -79,13 +79,17 @@ package final class SyslogSocketTransport: DeliveryTransport {
     // MARK: Stream
 
     private func sendStream(_ payload: DeliveryPayload) -> Result<Void, DeliveryFailure> {
-        let (written, writeError) = payload.bytes.withUnsafeBytes { FileDescriptorIO.writeAll(descriptor, $0) }
+        // MSG_NOSIGNAL: a receiver that resets the connection is an error here, never a SIGPIPE
+        // that kills the process; the deadline: a receiver that stops reading is a timeout.
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        let (written, writeError) = payload.bytes.withUnsafeBytes {
+            FileDescriptorIO.writeAll(descriptor, $0, kind: .socket, deadline: deadline)
+        }
         if let writeError {
             return .failure(brokenConnection(errno: writeError, written: written, payload: payload))
         }
         #if os(Linux)
         // Wait until the peer acknowledged every byte, or the connection broke, or the timeout.
-        let deadline = ContinuousClock.now.advanced(by: timeout)
         var pause: Int32 = 1
         while true {
             let unacknowledged = unacknowledgedBytes()
@@ -262,8 +266,7 @@ package final class SyslogSocketTransport: DeliveryTransport {
         }
         guard errno == EINPROGRESS else { return errno }
         var request = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-        let (seconds, attoseconds) = timeout.components
-        let milliseconds = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int32(clamping: timeout.clampedNanoseconds / 1_000_000)
         var ready: Int32
         repeat {
             ready = poll(&request, 1, milliseconds)

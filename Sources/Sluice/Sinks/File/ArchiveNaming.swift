@@ -75,6 +75,8 @@ package struct ArchiveNaming: Sendable, Hashable {
         return String(decoding: output.bytes.map { $0 == UInt8(ascii: ":") ? UInt8(ascii: "-") : $0 }, as: UTF8.self)
     }
 
+    /// The time in an archive name, or `nil` when `text` is not a timestamp of this form or names a
+    /// time a ``LogTimestamp`` cannot hold. Never traps, whatever the text.
     package static func parseTimestamp(_ text: Substring) -> LogTimestamp? {
         let bytes = Array(text.utf8)
         guard bytes.count == timestampLength else { return nil }
@@ -106,6 +108,11 @@ package struct ArchiveNaming: Sendable, Hashable {
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
         let days = era * 146_097 + dayOfEra - 719_468
         let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second
-        return LogTimestamp(nanosecondsSinceEpoch: seconds * 1_000_000_000 + micros * 1_000)
+        // Names after 2262-04-11 (or before 1677) are valid text but no LogTimestamp: not ours.
+        guard let time = LogTimestamp(seconds: seconds, nanoseconds: micros * 1_000) else { return nil }
+        // Only the canonical spelling is ours: February 31st or second 60 would name another
+        // instant, so retention would plan deletions of a name that is not the file's.
+        guard timestampText(time).utf8.elementsEqual(bytes) else { return nil }
+        return time
     }
 }

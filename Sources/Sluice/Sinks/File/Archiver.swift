@@ -10,15 +10,22 @@ import Darwin
 /// on the write path and never on Swift's cooperative pool.
 ///
 /// Each job is a sweep of one naming scheme's archives: delete what retention no longer keeps, clean
-/// up leftovers of an interrupted compression, compress what is still uncompressed, then apply
-/// retention again (compressed sizes count for the byte limit). Running every sweep on the one
-/// thread means retention and compression never work on the same file at the same time.
+/// up leftovers of an interrupted compression, then compress what is still uncompressed one archive
+/// at a time, applying retention again as each is finished (compressed sizes count for the byte
+/// limit, and archives rotated out meanwhile are counted at once rather than after the whole
+/// backlog). Running every sweep on the one thread means retention and compression never work on
+/// the same file at the same time.
 package final class Archiver: Sendable {
     private struct State {
         var pending: [ArchiveNaming] = []
+        /// A sweep of every naming scheme found in the directory, from one listing.
+        var directorySweep: (@Sendable (String) -> ArchiveNaming?)?
         var running = false
         var idleWaiters: [Promise<Void>] = []
     }
+
+    /// Guards age retention against wall-clock steps; used only on the archiver's thread.
+    private let retentionClock: LockedValue<RetentionClock>
 
     private let executor: ThreadExecutor
     private let directory: LogDirectory
@@ -44,6 +51,7 @@ package final class Archiver: Sendable {
         self.mode = mode
         self.clock = clock
         self.stats = stats
+        retentionClock = LockedValue(RetentionClock(wall: clock.now(), monotonic: clock.monotonic()))
     }
 
     /// The archiver's thread, also used for the sink's timers.
@@ -64,11 +72,26 @@ package final class Archiver: Sendable {
         }
     }
 
+    /// Queues one sweep of every naming scheme in the directory: `naming(for:)` tells which
+    /// scheme a file name belongs to, if any. The directory is listed once for all of them, so a
+    /// directory holding the files of thousands of labels costs one listing, not one per label.
+    package func sweepAll(naming: @escaping @Sendable (String) -> ArchiveNaming?) {
+        let start: Bool = state.withLock { state in
+            state.directorySweep = naming
+            guard !state.running else { return false }
+            state.running = true
+            return true
+        }
+        if start {
+            executor.schedule(at: .now) { [self] in drain() }
+        }
+    }
+
     /// Waits until every queued sweep has finished.
     package func waitUntilIdle() async {
         let promise = Promise<Void>()
         let idle = state.withLock { state in
-            if !state.running && state.pending.isEmpty {
+            if !state.running && state.pending.isEmpty && state.directorySweep == nil {
                 return true
             }
             state.idleWaiters.append(promise)
@@ -86,15 +109,27 @@ package final class Archiver: Sendable {
 
     private func drain() {
         while true {
-            let next: ArchiveNaming? = state.withLock { state in
+            enum Job {
+                case directory(@Sendable (String) -> ArchiveNaming?)
+                case naming(ArchiveNaming)
+            }
+            let next: Job? = state.withLock { state in
+                if let namingFor = state.directorySweep {
+                    state.directorySweep = nil
+                    return .directory(namingFor)
+                }
                 guard !state.pending.isEmpty else {
                     state.running = false
                     return nil
                 }
-                return state.pending.removeFirst()
+                return .naming(state.pending.removeFirst())
             }
-            guard let naming = next else { break }
-            run(naming)
+            switch next {
+            case .directory(let namingFor): runDirectory(namingFor)
+            case .naming(let naming): run(naming)
+            case nil: break
+            }
+            guard next != nil else { break }
         }
         let waiters: [Promise<Void>] = state.withLock { state in
             guard !state.running else { return [] }
@@ -106,15 +141,52 @@ package final class Archiver: Sendable {
         }
     }
 
+    /// For tests: called on the archiver's thread before each compression, with the archive's name.
+    package let compressionStarting = LockedValue<(@Sendable (String) -> Void)?>(nil)
+
     private func run(_ naming: ArchiveNaming) {
-        applyRetention(naming, cleanUp: true)
+        var plan = applyRetention(naming, cleanUp: true)
         guard gzipLevel != nil else { return }
-        let plan = currentPlan(naming)
-        guard !plan.compress.isEmpty else { return }
-        for name in plan.compress {
-            compress(name)
+        var attempted: Set<String> = []
+        // One archive at a time, re-planning after each: while a backlog is compressed, rotations
+        // keep adding archives, and retention must see them before the next compression, not after
+        // the whole backlog (with .files(3), 8 to 14 archives sat on disk at once that way).
+        while let next = plan.compress.first(where: { !attempted.contains($0) }) {
+            attempted.insert(next)
+            compressionStarting.withLock { $0 }?(next)
+            compress(next)
+            plan = applyRetention(naming, cleanUp: false)
         }
-        applyRetention(naming, cleanUp: false)
+    }
+
+    /// One listing, grouped by naming scheme; each scheme's plan applied from it. Only a scheme that
+    /// has archives to compress is swept on its own (compression re-plans as it goes).
+    private func runDirectory(_ namingFor: @Sendable (String) -> ArchiveNaming?) {
+        let (entries, error) = directory.listRegularFiles()
+        if let error {
+            fail("cannot list '\(directory.path)' to apply retention: \(SluiceError.describe(errno: error))")
+            return
+        }
+        var groups: [ArchiveNaming: [RetentionPlanner.Entry]] = [:]
+        for entry in entries {
+            if let naming = namingFor(entry.name) {
+                groups[naming, default: []].append(entry)
+            }
+        }
+        let now = retentionNow()
+        for (naming, group) in groups {
+            let plan = RetentionPlanner.plan(
+                entries: group, naming: naming, retention: retention, compress: gzipLevel != nil, now: now)
+            if plan.compress.isEmpty {
+                apply(plan, cleanUp: true)
+            } else {
+                run(naming)
+            }
+        }
+    }
+
+    private func retentionNow() -> LogTimestamp {
+        retentionClock.withLock { $0.reference(wall: clock.now(), monotonic: clock.monotonic()) }
     }
 
     private func currentPlan(_ naming: ArchiveNaming) -> RetentionPlanner.Plan {
@@ -123,11 +195,19 @@ package final class Archiver: Sendable {
             fail("cannot list '\(directory.path)' to apply retention: \(SluiceError.describe(errno: error))")
         }
         return RetentionPlanner.plan(
-            entries: entries, naming: naming, retention: retention, compress: gzipLevel != nil, now: clock.now())
+            entries: entries, naming: naming, retention: retention, compress: gzipLevel != nil, now: retentionNow())
     }
 
-    private func applyRetention(_ naming: ArchiveNaming, cleanUp: Bool) {
+    /// Deletes what retention no longer keeps; returns the plan (its `compress` list is still to do).
+    @discardableResult
+    private func applyRetention(_ naming: ArchiveNaming, cleanUp: Bool) -> RetentionPlanner.Plan {
         let plan = currentPlan(naming)
+        apply(plan, cleanUp: cleanUp)
+        return plan
+    }
+
+    /// Deletes what `plan` says retention no longer keeps (and its leftovers when `cleanUp`).
+    private func apply(_ plan: RetentionPlanner.Plan, cleanUp: Bool) {
         var deleted = 0
         for name in plan.delete {
             if let error = directory.remove(name) {

@@ -15,6 +15,15 @@
 /// | ``fsyncOnFlush`` | on every `pipeline.flush()`, rotation and close | everything since the last completed flush |
 /// | ``fsyncEveryBatch`` | after every batch, before it counts as written | nothing that was counted as written |
 ///
+/// **A failed `fdatasync`** (an I/O error during write-back) is never retried as if nothing had
+/// happened: Linux marks the pages clean and reports the error once, so a second call succeeds
+/// although the data never reached the disk. Under ``fsyncEveryBatch`` the sink cuts the file back to
+/// where the batch began, writes the batch again and syncs again (with the failure policy's retries);
+/// only then does the batch count as written, and if the file cannot be cut back the batch counts as
+/// dropped. Under the other policies the failure is counted (``FileSinkStats/syncFailures``) and
+/// reported: what was written since the last successful sync may be missing from the disk after a
+/// power loss, as those policies allow.
+///
 /// `SQLiteSink` (product `SluiceSQLite`) takes the same policies and maps them onto SQLite's
 /// `synchronous=NORMAL` and commits with `synchronous=FULL`, with the same promises.
 public struct Durability: Sendable, Hashable, CustomStringConvertible {

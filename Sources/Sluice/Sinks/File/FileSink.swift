@@ -23,9 +23,10 @@ import Darwin
 /// ```
 ///
 /// **Writing.** Each batch is formatted into a reusable buffer and written in chunks of whole lines
-/// of about 64 KiB, on the sink's own thread. A line is never split across files or left half
-/// written: a failed write is cut back to the last whole line, and a torn tail left by a crash is cut
-/// off when the file is next opened.
+/// of about 64 KiB, on the sink's own thread. A line is never split across files: a failed write is
+/// cut back to the last whole line (unless another process appended meanwhile: its lines are never
+/// cut, and the fragment's line is ended instead), and an unterminated last line found when the file
+/// is opened (a crash mid-write, another program's output) is kept and ended with a newline.
 ///
 /// **Rotation** (``RotationPolicy``) happens between records: the file is flushed, renamed to
 /// `<stem>.<UTC time>[.<extension>]` (`app.2026-11-23T12-00-00.000000Z.log`), a new file is opened
@@ -268,8 +269,17 @@ public actor FileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         }
     }
 
-    /// Waits until background compression and retention are done (tests and tools use this).
-    package func waitForArchiving() async {
+    /// Waits until the background compression and retention of every file rotated so far are done,
+    /// so the directory is tidy: archives compressed, and no more kept than the policy allows.
+    ///
+    /// ```swift
+    /// try await file.write(records)      // rotates a few times
+    /// await file.waitForArchiving()      // every archive is now .gz, old ones are gone
+    /// ```
+    ///
+    /// Rotations that happen while it waits are waited for too. ``close()`` (and so a pipeline's
+    /// `shutdown`, within its deadline) waits the same way.
+    public func waitForArchiving() async {
         await archiver.waitUntilIdle()
     }
 

@@ -28,11 +28,17 @@ public struct FileSinkStats: Sendable, Hashable, CustomStringConvertible {
     public var reopens: Int = 0
     /// Write attempts that failed (each retry counts).
     public var writeErrors: Int = 0
+    /// `fdatasync` calls that failed. Under ``Durability/fsyncEveryBatch`` the batch is then written
+    /// again and synced again before it counts as written; under the other policies what was
+    /// written since the last successful sync may be missing from the disk after a power loss.
+    public var syncFailures: Int = 0
     /// Records the sink gave up on (the pipeline counts them as dropped, reason `sinkFailure`).
     public var recordsGivenUp: Int = 0
     /// Records handed to the fallback sink.
     public var fallbackRecords: Int = 0
-    /// Bytes of a torn last line cut off when a file was opened (left by a crash mid-write).
+    /// Bytes of an unterminated last line found when a file was opened (a write cut short by a
+    /// crash, or another program's output). They are kept, and the line is ended with a newline so
+    /// the next record starts a line of its own.
     public var repairedBytes: Int = 0
     /// The circuit breaker's state.
     public var circuitState: CircuitState = .closed

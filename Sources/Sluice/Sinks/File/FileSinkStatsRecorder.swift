@@ -40,6 +40,22 @@ package final class FileSinkStatsRecorder: Sendable {
         }
     }
 
+    /// The counters a write changes, for splitting them by label.
+    package struct WriteCounters: Equatable {
+        var bytes = 0
+        var lines = 0
+        var rotations = 0
+        var givenUp = 0
+    }
+
+    package var writeCounters: WriteCounters {
+        state.withLock { state in
+            WriteCounters(
+                bytes: state.stats.bytesWritten, lines: state.stats.linesWritten, rotations: state.stats.rotations,
+                givenUp: state.stats.recordsGivenUp)
+        }
+    }
+
     package func update(_ body: (inout FileSinkStats) -> Void) {
         state.withLock { body(&$0.stats) }
     }

@@ -48,6 +48,9 @@ package final class FileWriteEngine {
         var next = 0
         var firstInFile = 0
         var offset: Int64?
+        /// An `fdatasync` under `fsyncEveryBatch` failed: what this batch wrote to the current file
+        /// may not be on the disk, and a later sync would wrongly vouch for it, so it is written again.
+        var mustRewrite = false
     }
 
     /// Writes `records` to `file`, retrying transient failures with backoff. Throws once it gives
@@ -81,11 +84,23 @@ package final class FileWriteEngine {
                 stats.writeErrors += 1
                 stats.lastError = error.message
             }
+            if progress.mustRewrite {
+                progress.mustRewrite = false
+                guard rewind(file, &progress) else {
+                    await giveUp(records, from: progress.firstInFile)
+                    throw SluiceError(
+                        .writeFailed,
+                        "\(error.message); the batch could not be cut back to be written again, so it is counted as dropped although part of it may be in '\(file.displayPath)'",
+                        errno: error.errno)
+                }
+            }
             let action = retry.attemptFailed(now: .now, errno: error.errno ?? EIO)
             updateCircuit()
             switch action {
             case .retry(let delay):
-                try? await Task.sleep(for: delay)
+                // The sink's own timer thread, not Task.sleep: its wake-up needs Swift's cooperative
+                // pool, which producers parked under `block` (or any busy program) can saturate.
+                await archiver.timers.sleep(until: ContinuousClock.now.advanced(by: delay))
             case .giveUp(let circuitOpened):
                 if let offset = progress.offset, offset < file.size {
                     let removedBytes = Int(file.size - offset)
@@ -107,6 +122,21 @@ package final class FileWriteEngine {
                 throw SluiceError(.writeFailed, "\(error.message)\(suffix)", errno: error.errno)
             }
         }
+    }
+
+    /// Cuts the current file back to where this batch began in it, so the next attempt writes the
+    /// batch's lines again (after a failed sync). Returns whether it could.
+    private func rewind(_ file: LogFile, _ progress: inout Progress) -> Bool {
+        guard let offset = progress.offset else { return true }
+        let removedBytes = Int(max(file.size - offset, 0))
+        let removedLines = progress.next - progress.firstInFile
+        guard file.truncate(to: offset) else { return false }
+        stats.update { stats in
+            stats.bytesWritten -= removedBytes
+            stats.linesWritten -= removedLines
+        }
+        progress.next = progress.firstInFile
+        return true
     }
 
     private func giveUp(
@@ -184,7 +214,7 @@ package final class FileWriteEngine {
                     output.removeFirst(before)
                     chunkLines = 0
                 }
-                if let error = rotate(file, archiveTime: archiveTime, now: now) {
+                if let error = rotate(file, archiveTime: archiveTime, now: now, progress: &progress) {
                     return error
                 }
                 progress.firstInFile = index
@@ -208,7 +238,11 @@ package final class FileWriteEngine {
             progress.next = records.count
             output.removeAll()
         }
-        return afterBatch(file)
+        if let error = afterBatch(file) {
+            progress.mustRewrite = durability.kind == .everyBatch
+            return error
+        }
+        return nil
     }
 
     private func writeOut(to file: LogFile, count: Int, lines: Int) -> SluiceError? {
@@ -225,9 +259,16 @@ package final class FileWriteEngine {
         return nil
     }
 
-    private func rotate(_ file: LogFile, archiveTime: LogTimestamp, now: LogTimestamp) -> SluiceError? {
-        let syncData: Bool = if case .noSync = durability.kind { false } else { true }
-        switch file.rotate(archiveTime: archiveTime, now: now, syncData: syncData) {
+    private func rotate(
+        _ file: LogFile, archiveTime: LogTimestamp, now: LogTimestamp, progress: inout Progress
+    ) -> SluiceError? {
+        if durability.kind != .noSync, let error = sync(file), durability.kind == .everyBatch {
+            // The part of this batch in the file about to become an archive may not be on the disk:
+            // write it again (in the current file, which then rotates on the next attempt).
+            progress.mustRewrite = true
+            return error
+        }
+        switch file.rotate(archiveTime: archiveTime, now: now, syncData: false) {
         case .rotated:
             stats.update { $0.rotations += 1 }
             file.lastSync = .now
@@ -267,11 +308,12 @@ package final class FileWriteEngine {
         }
     }
 
-    /// `fdatasync` of `file` if it has unsynced data.
+    /// `fdatasync` of `file` if it has unsynced data. A failure is counted in `syncFailures`.
     package func sync(_ file: LogFile) -> SluiceError? {
         guard file.unsynced else { return nil }
         file.lastSync = .now
         if let error = file.sync() {
+            stats.update { $0.syncFailures += 1 }
             return SluiceError(
                 .writeFailed, "fdatasync of '\(file.displayPath)' failed: \(SluiceError.describe(errno: error))",
                 errno: error)

@@ -48,7 +48,7 @@ package enum Gzip {
                 let produced = blockSize - Int(stream.avail_out)
                 if produced > 0 {
                     let (_, error) = FileDescriptorIO.writeAll(
-                        output, UnsafeRawBufferPointer(start: outBuffer, count: produced))
+                        output, UnsafeRawBufferPointer(start: outBuffer, count: produced), kind: .regular)
                     if let error {
                         return (error, "writing the compressed file failed")
                     }

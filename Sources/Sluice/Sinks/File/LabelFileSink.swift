@@ -25,11 +25,17 @@ import Darwin
 /// directory unless allowed, `mode` whatever the umask). At most `maxOpenFiles` files are open at
 /// once; the least recently used one is closed when another is needed.
 ///
-/// Labels never escape the directory: ``fileName(forLabel:)`` keeps letters, digits, `.`, `-` and `_`
-/// and percent-encodes every other byte (`/` → `%2F`, NUL → `%00`), a leading dot included, so
-/// `../x` becomes `%2E.%2Fx.log`; an empty label becomes `%.log`. A label that ends like an archive
-/// timestamp has that dot encoded too, so no label's file can pass for another label's archive.
-/// Distinct labels get distinct files (labels over 200 bytes are cut and end in a hash).
+/// Labels never escape the directory: ``fileName(forLabel:ignoringCase:)`` keeps letters, digits,
+/// `.`, `-` and `_` and percent-encodes every other byte (`/` → `%2F`, NUL → `%00`), a leading dot
+/// included, so `../x` becomes `%2E.%2Fx.log`; an empty label becomes `%.log`. A label that ends like
+/// an archive timestamp has that dot encoded too, so no label's file can pass for another label's
+/// archive. Distinct labels get distinct files (labels over 200 bytes are cut and end in a hash),
+/// also on a file system that ignores case (macOS's default APFS, FAT, casefolded ext4): the sink
+/// finds that out when it starts (``directoryIgnoresCase``) and then encodes upper-case letters too,
+/// so `API` and `api` never share a file.
+///
+/// The directory is swept for leftovers (uncompressed or expired archives) once at start-up, in one
+/// listing for all labels, and each file again after each of its rotations.
 ///
 /// - Important: The pipeline counts a batch as a unit: when one label's file fails, the whole batch
 ///   is reported as dropped (reason `sinkFailure`) although the other labels' records were written.
@@ -49,6 +55,9 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     public nonisolated let directoryPath: String
     /// The most files open at once.
     public nonisolated let maxOpenFiles: Int
+    /// Whether the directory's file system treats names differing only in case as one file (found
+    /// out at start-up); upper-case letters in labels are then percent-encoded.
+    public nonisolated let directoryIgnoresCase: Bool
     private let directory: LogDirectory
     private let mode: mode_t
     private let trigger: RotationTrigger
@@ -60,12 +69,18 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     private var files: [String: LogFile] = [:]
     private var lastUse: [String: UInt64] = [:]
     private var useCounter: UInt64 = 0
-    private var swept: Set<String> = []
     private var closed = false
     /// File names of recently seen labels (bounded; cleared when full).
     private var fileNames: [String: String] = [:]
     /// The batch's records grouped by file, reused from batch to batch.
     private let grouped = PointerBuffer()
+    private let perLabel = LockedValue(LabelStatsTable())
+
+    /// Per-label counters, bounded so that a flood of distinct labels cannot grow memory without end.
+    private struct LabelStatsTable {
+        static let limit = 4096
+        var byFileName: [String: LabelFileStats] = [:]
+    }
 
     /// Creates the directory if needed and prepares to write one file per label.
     ///
@@ -100,7 +115,7 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         try self.init(
             directory: directory, level: level, format: format, mode: mode, rotation: rotation,
             durability: durability, failure: failure, maxOpenFiles: maxOpenFiles, fallback: fallback,
-            allowWorldWritableDirectory: allowWorldWritableDirectory, name: name, clock: .system)
+            allowWorldWritableDirectory: allowWorldWritableDirectory, name: name, clock: .system, ignoresCase: nil)
     }
 
     /// The full initialiser, with the wall clock as an input (tests pass a manual one).
@@ -116,7 +131,8 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         fallback: (any LogSink)?,
         allowWorldWritableDirectory: Bool,
         name: String?,
-        clock: WallClock
+        clock: WallClock,
+        ignoresCase: Bool?
     ) throws(SluiceError) {
         guard maxOpenFiles >= 1 else {
             throw SluiceError(
@@ -144,6 +160,31 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         self.engine = FileWriteEngine(
             format: format, rotation: rotation, durability: durability, failure: failure, fallback: fallback,
             stats: recorder, clock: clock, archiver: archiver)
+        directoryIgnoresCase = ignoresCase ?? logDirectory.ignoresCase()
+        if engine.archives {
+            // Leftovers of an earlier run, for every label at once.
+            archiver.sweepAll(naming: Self.naming(ofFile:))
+        }
+    }
+
+    /// The naming scheme a file in the directory belongs to: `x.log` and its archives
+    /// `x.<time>.log[.gz[.tmp]]` belong to `x.log`; anything else to none.
+    package static func naming(ofFile name: String) -> ArchiveNaming? {
+        var rest = Substring(name)
+        if rest.hasSuffix(".gz.tmp") {
+            rest = rest.dropLast(7)
+        } else if rest.hasSuffix(".gz") {
+            rest = rest.dropLast(3)
+        }
+        guard rest.hasSuffix(".log"), rest.count > 4 else { return nil }
+        let stem = rest.dropLast(4)
+        let tail = ArchiveNaming.timestampLength + 1
+        if stem.utf8.count > tail, stem.utf8.dropLast(tail - 1).last == UInt8(ascii: "."),
+            ArchiveNaming.parseTimestamp(Substring(stem.utf8.suffix(tail - 1))) != nil
+        {
+            return ArchiveNaming(liveName: String(stem.utf8.dropLast(tail))! + ".log")
+        }
+        return rest.count == name.count ? ArchiveNaming(liveName: name) : nil
     }
 
     deinit {
@@ -153,19 +194,23 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
     /// The file name a label's records go to, inside the directory.
     ///
     /// ```swift
-    /// LabelFileSink.fileName(forLabel: "billing")   // "billing.log"
-    /// LabelFileSink.fileName(forLabel: "../etc")    // "%2E.%2Fetc.log"
+    /// LabelFileSink.fileName(forLabel: "billing")                    // "billing.log"
+    /// LabelFileSink.fileName(forLabel: "../etc")                     // "%2E.%2Fetc.log"
+    /// LabelFileSink.fileName(forLabel: "API", ignoringCase: true)    // "%41%50%49.log"
     /// ```
     ///
-    /// - Parameter label: A logger's label.
+    /// - Parameters:
+    ///   - label: A logger's label.
+    ///   - ignoringCase: Whether the file system treats names differing only in case as one file
+    ///     (``directoryIgnoresCase``); upper-case letters are then percent-encoded. Default `false`.
     /// - Returns: A name without `/` or NUL that is never `.` or `..` and never starts with a dot.
     ///   Labels longer than 200 bytes are cut and end in a hash of the whole label.
-    public static func fileName(forLabel label: String) -> String {
+    public static func fileName(forLabel label: String, ignoringCase: Bool = false) -> String {
         var encoded: [UInt8] = []
         for (index, byte) in label.utf8.enumerated() {
             let safe =
                 (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
-                || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (!ignoringCase && byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
                 || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
                 || (byte == UInt8(ascii: ".") && index > 0)
@@ -208,9 +253,31 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         recorder.snapshot.bytesWritten
     }
 
+    /// Counters per label, sorted by label: lines, bytes and rotations of each label's file. Cheap, no
+    /// `await`, safe from any thread.
+    ///
+    /// At most 4,096 labels are tracked; records of labels beyond that are counted only in ``stats``.
+    public nonisolated var labelStats: [LabelFileStats] {
+        perLabel.withLock { Array($0.byFileName.values) }.sorted { $0.label < $1.label }
+    }
+
+    /// The counters of one label, or `nil` if it wrote nothing yet (or is beyond the 4,096 tracked).
+    ///
+    /// - Parameter label: The label.
+    /// - Returns: Its counters.
+    public nonisolated func stats(forLabel label: String) -> LabelFileStats? {
+        let fileName = Self.fileName(forLabel: label)
+        return perLabel.withLock { $0.byFileName[fileName] }
+    }
+
     /// The number of files open now.
     public var openFileCount: Int {
         files.count
+    }
+
+    /// How many times the directory was listed (for retention), for tests.
+    package nonisolated var directoryListings: Int {
+        directory.listings
     }
 
     public func write(_ records: [LogRecord]) async throws(SluiceError) {
@@ -223,7 +290,7 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         }
         // Group by file, keeping each label's order.
         let records = batch.records
-        var order: [String] = []
+        var order: [(label: String, fileName: String)] = []
         var groupIndex: [String: Int] = [:]
         var groupOf: [Int] = []
         groupOf.reserveCapacity(records.count)
@@ -235,14 +302,14 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
                 groupOf.append(previousGroup)
                 continue
             }
-            let fileName = fileName(forLabel: label)
+            let (labelString, fileName) = fileName(forLabel: label)
             let group: Int
             if let existing = groupIndex[fileName] {
                 group = existing
             } else {
                 group = order.count
                 groupIndex[fileName] = group
-                order.append(fileName)
+                order.append((labelString, fileName))
             }
             groupOf.append(group)
             previousLabel = label
@@ -250,8 +317,9 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         }
         let groups = grouped.group(records, by: groupOf, groups: order.count)
         var firstError: SluiceError?
-        for (group, fileName) in order.enumerated() {
+        for (group, (label, fileName)) in order.enumerated() {
             let records = groups[group]
+            let before = recorder.writeCounters
             let file: LogFile
             do {
                 file = try openFile(fileName)
@@ -260,6 +328,7 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
                     stats.recordsGivenUp += records.count
                     stats.lastError = error.message
                 }
+                countForLabel(label, fileName: fileName, before: before)
                 firstError = firstError ?? error
                 continue
             }
@@ -268,6 +337,7 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
             } catch {
                 firstError = firstError ?? error
             }
+            countForLabel(label, fileName: fileName, before: before)
         }
         scheduleSyncTimer()
         if let firstError {
@@ -275,18 +345,35 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         }
     }
 
-    /// The file name for a label's bytes, from a small cache.
-    private func fileName(forLabel utf8: UnsafeBufferPointer<UInt8>) -> String {
+    /// The label and its file name for a label's bytes, from a small cache.
+    private func fileName(forLabel utf8: UnsafeBufferPointer<UInt8>) -> (label: String, fileName: String) {
         let label = String(utf8)
         if let cached = fileNames[label] {
-            return cached
+            return (label, cached)
         }
         if fileNames.count >= 4_096 {
             fileNames.removeAll(keepingCapacity: true)
         }
-        let fileName = Self.fileName(forLabel: label)
+        let fileName = Self.fileName(forLabel: label, ignoringCase: directoryIgnoresCase)
         fileNames[label] = fileName
-        return fileName
+        return (label, fileName)
+    }
+
+    /// Adds what the sink's counters gained since `before` to the label's counters. Only this actor
+    /// changes them while it writes (the archiver counts compressions and deletions, not these).
+    private func countForLabel(_ label: String, fileName: String, before: FileSinkStatsRecorder.WriteCounters) {
+        let after = recorder.writeCounters
+        let now = engine.clock.now()
+        perLabel.withLock { table in
+            guard table.byFileName[fileName] != nil || table.byFileName.count < LabelStatsTable.limit else { return }
+            var stats = table.byFileName[fileName] ?? LabelFileStats(label: label, fileName: fileName)
+            stats.linesWritten += after.lines - before.lines
+            stats.bytesWritten += after.bytes - before.bytes
+            stats.rotations += after.rotations - before.rotations
+            stats.recordsGivenUp += after.givenUp - before.givenUp
+            stats.lastWrite = now
+            table.byFileName[fileName] = stats
+        }
     }
 
     private func openFile(_ fileName: String) throws(SluiceError) -> LogFile {
@@ -305,9 +392,6 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         let opened = try file.open(now: engine.clock.now())
         recorder.update { $0.repairedBytes += Int(opened.repairedBytes) }
         files[fileName] = file
-        if engine.archives && swept.insert(fileName).inserted {
-            archiver.sweep(file.naming)
-        }
         return file
     }
 
@@ -349,8 +433,16 @@ public actor LabelFileSink: LogSink, EncodedRecordSink, SinkExecutorOwning {
         archiver.stop()
     }
 
-    /// Waits until background compression and retention are done (tests and tools use this).
-    package func waitForArchiving() async {
+    /// Waits until the background compression and retention of every file rotated so far are done,
+    /// so the directory is tidy: archives compressed, and no more kept than the policy allows.
+    ///
+    /// ```swift
+    /// await perApp.waitForArchiving()
+    /// ```
+    ///
+    /// Rotations that happen while it waits are waited for too. ``close()`` (and so a pipeline's
+    /// `shutdown`, within its deadline) waits the same way.
+    public func waitForArchiving() async {
         await archiver.waitUntilIdle()
     }
 

@@ -13,7 +13,8 @@ package final class LogDirectory: Sendable {
     package let path: String
     package let descriptor: Int32
 
-    private init(path: String, descriptor: Int32) {
+    /// Takes ownership of an open descriptor (tests pass one that is not a directory).
+    package init(path: String, descriptor: Int32) {
         self.path = path
         self.descriptor = descriptor
     }
@@ -66,11 +67,31 @@ package final class LogDirectory: Sendable {
         path == "." ? name : path.hasSuffix("/") ? path + name : "\(path)/\(name)"
     }
 
+    /// How many times the directory was listed (tests count them).
+    package var listings: Int { listingCount.withLock { $0 } }
+    private let listingCount = LockedValue(0)
+
+    /// Whether names that differ only in the case of ASCII letters lead to the same file here
+    /// (macOS's default APFS, FAT, an ext4 directory with casefold): found out by creating a probe
+    /// file and looking it up in upper case. `false` when the probe cannot be made.
+    package func ignoresCase() -> Bool {
+        let probe = ".sluice-case-probe-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = openFile(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { return false }
+        close(fd)
+        defer { remove(probe) }
+        return exists(probe.uppercased())
+    }
+
     /// Regular files in the directory with their sizes (symlinks and everything else are skipped).
     package func listRegularFiles() -> (entries: [RetentionPlanner.Entry], errno: Int32?) {
+        listingCount.withLock { $0 += 1 }
         let copy = dup(descriptor)
-        guard copy >= 0, let stream = fdopendir(copy) else {
+        guard copy >= 0 else { return ([], errno) }
+        guard let stream = fdopendir(copy) else {
+            // fdopendir takes the descriptor only when it succeeds.
             let error = errno
+            close(copy)
             return ([], error)
         }
         defer { closedir(stream) }

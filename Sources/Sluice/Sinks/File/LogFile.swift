@@ -19,6 +19,9 @@ package final class LogFile {
     package var schedule: RotationSchedule
     /// Data was written since the last `fdatasync`.
     package private(set) var unsynced = false
+    /// The file's size at the last successful `fdatasync` (or when it was opened): what is on the
+    /// disk for sure.
+    package private(set) var syncedSize: Int64 = 0
     /// When data was last synced (or the file opened), for ``Durability/flushEvery(_:)``.
     package var lastSync = ContinuousClock.now
     private var device: UInt64 = 0
@@ -79,6 +82,7 @@ package final class LogFile {
         device = UInt64(info.st_dev)
         inode = UInt64(info.st_ino)
         size = regular ? Int64(info.st_size) : 0
+        syncedSize = size
         mayEndTorn = false
         var result = OpenResult()
         if regular && size > 0 {
@@ -87,7 +91,7 @@ package final class LogFile {
         // A file that already holds data belongs to the period it was last written in, so a restart
         // (or reopening) after a boundary still rotates it.
         let modified = LogTimestamp(
-            nanosecondsSinceEpoch: Int64(info.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(info.st_mtim.tv_nsec))
+            clampingSeconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec))
         schedule.fileOpened(now: size > 0 ? min(modified, now) : now)
         lastSync = .now
         return result
@@ -128,8 +132,10 @@ package final class LogFile {
             errno: error)
     }
 
-    /// Cuts a partial last line (left by a crash in the middle of a `write(2)`) back to the last
-    /// newline. Returns the bytes removed.
+    /// Ends an unterminated last line (a `write(2)` cut short by a crash, or another program's
+    /// output) with a newline, so the next record starts a line of its own. Nothing is cut: Sluice
+    /// cannot tell its own fragment from bytes someone else wrote. Returns the length of that last
+    /// line (looked for within the last 16 MiB).
     private func repairTornTail() -> Int64 {
         let reader = directory.openFile(name, O_RDONLY)
         guard reader >= 0 else { return 0 }
@@ -138,22 +144,23 @@ package final class LogFile {
         guard pread(reader, &last, 1, off_t(size - 1)) == 1, last != UInt8(ascii: "\n") else { return 0 }
         var block = [UInt8](repeating: 0, count: 64 * 1024)
         var end = size
-        var keep: Int64 = 0
-        search: while end > 0 {
-            let start = max(end - Int64(block.count), 0)
+        let floor = max(size - 16 * 1024 * 1024, 0)
+        var lineStart = floor
+        search: while end > floor {
+            let start = max(end - Int64(block.count), floor)
             let count = Int(end - start)
             let n = block.withUnsafeMutableBytes { pread(reader, $0.baseAddress, count, off_t(start)) }
-            guard n == count else { return 0 }
+            guard n == count else { break }
             for index in stride(from: count - 1, through: 0, by: -1) where block[index] == UInt8(ascii: "\n") {
-                keep = start + Int64(index) + 1
+                lineStart = start + Int64(index) + 1
                 break search
             }
             end = start
         }
-        guard ftruncate(descriptor, off_t(keep)) == 0 else { return 0 }
-        let removed = size - keep
-        size = keep
-        return removed
+        var newline = UInt8(ascii: "\n")
+        guard write(descriptor, &newline, 1) == 1 else { return 0 }
+        size += 1
+        return size - 1 - lineStart
     }
 
     package enum Change: Equatable {
@@ -183,6 +190,7 @@ package final class LogFile {
         let actual = Int64(info.st_size)
         if actual < size {
             size = actual
+            syncedSize = min(syncedSize, actual)
             return .truncated
         }
         size = actual
@@ -196,55 +204,88 @@ package final class LogFile {
         if mayEndTorn {
             guard repairAfterFailure() else { return EIO }
         }
-        let (written, error) = FileDescriptorIO.writeAll(descriptor, bytes)
+        let (written, error) = FileDescriptorIO.writeAll(descriptor, bytes, kind: isRegular ? .regular : nil)
         guard let error else {
-            size += Int64(written)
+            size = size.saturatingAdd(Int64(written))
             unsynced = true
             return nil
         }
         if written > 0 && isRegular {
-            if ftruncate(descriptor, off_t(size)) != 0 {
+            // Cut our partial line off, but only when nothing but it lies past `size`: with another
+            // writer appending to the same file, `size` is stale and cutting there would destroy
+            // its lines. Then the fragment's line is ended instead.
+            if !onlyOursBeyond(size, extra: Int64(written)) || ftruncate(descriptor, off_t(size)) != 0 {
                 mayEndTorn = true
             }
         }
         return error
     }
 
-    /// After a failed write whose partial data could not be truncated: try again, or end the
-    /// fragment with a newline so that the next record starts on a line of its own.
+    /// Whether the file is exactly `offset + extra` bytes long: nobody else appended since we knew
+    /// its size.
+    private func onlyOursBeyond(_ offset: Int64, extra: Int64) -> Bool {
+        var info = stat()
+        return fstat(descriptor, &info) == 0 && Int64(info.st_size) == offset + extra
+    }
+
+    /// After a failed write whose partial data could not be cut: end the fragment with a newline so
+    /// the next record starts on a line of its own.
     private func repairAfterFailure() -> Bool {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { return false }
-        if Int64(info.st_size) <= size || ftruncate(descriptor, off_t(size)) == 0 {
-            mayEndTorn = false
-            return true
+        var last: UInt8 = 0
+        if info.st_size > 0, pread(descriptor, &last, 1, off_t(info.st_size - 1)) == 1, last != UInt8(ascii: "\n") {
+            var newline = UInt8(ascii: "\n")
+            guard write(descriptor, &newline, 1) == 1 else { return false }
+            size = Int64(info.st_size) + 1
+        } else {
+            size = Int64(info.st_size)
         }
-        var newline = UInt8(ascii: "\n")
-        guard write(descriptor, &newline, 1) == 1 else { return false }
-        size = Int64(info.st_size) + 1
         mayEndTorn = false
         return true
     }
 
-    /// Cuts the file back to `offset` (giving up a batch). Returns whether it worked.
+    /// Cuts the file back to `offset` (giving up a batch, or writing it again). Returns whether it
+    /// worked; it refuses when another process appended to the file since (cutting would destroy
+    /// its lines).
     @discardableResult
     package func truncate(to offset: Int64) -> Bool {
         guard descriptor >= 0, isRegular, offset < size else { return true }
+        guard onlyOursBeyond(offset, extra: size - offset) else { return false }
         if ftruncate(descriptor, off_t(offset)) == 0 {
             size = offset
+            syncedSize = min(syncedSize, offset)
             return true
         }
         return false
     }
 
     /// `fdatasync` if anything was written since the last one. Returns the errno.
+    ///
+    /// After a failure, Linux marks the pages clean and reports the error once: a later call
+    /// succeeds although the data never reached the disk ("fsyncgate"). So a failure is not retried
+    /// here; the data after ``syncedSize`` must be written again before a sync can vouch for it.
     @discardableResult
     package func sync() -> Int32? {
         guard descriptor >= 0, unsynced else { return nil }
+        if let injected = FileFaults.injectedSyncFailure(for: naming.liveName) {
+            // What a failed write-back leaves: the unsynced data is gone.
+            // (Through a descriptor of its own: pwrite on an O_APPEND one appends on Linux.)
+            let overwriter = directory.openFile(name, O_WRONLY)
+            if isRegular && size > syncedSize && overwriter >= 0 {
+                let zeros = [UInt8](repeating: 0, count: Int(size - syncedSize))
+                _ = zeros.withUnsafeBytes { pwrite(overwriter, $0.baseAddress, $0.count, off_t(syncedSize)) }
+            }
+            if overwriter >= 0 {
+                close(overwriter)
+            }
+            return injected
+        }
         if fdatasync(descriptor) != 0 && isRegular {
             return errno
         }
         unsynced = false
+        syncedSize = size
         return nil
     }
 
@@ -263,9 +304,11 @@ package final class LogFile {
         if syncData {
             sync()
         }
-        var time = max(archiveTime, LogTimestamp(nanosecondsSinceEpoch: lastArchiveTime.nanosecondsSinceEpoch + 1_000))
+        var time = max(
+            archiveTime, LogTimestamp(nanosecondsSinceEpoch: lastArchiveTime.nanosecondsSinceEpoch.saturatingAdd(1_000))
+        )
         while directory.exists(naming.archiveName(at: time)) || directory.exists(naming.name(at: time, kind: .gzip)) {
-            time.nanosecondsSinceEpoch += 1_000
+            time.nanosecondsSinceEpoch = time.nanosecondsSinceEpoch.saturatingAdd(1_000)
         }
         let archive = naming.archiveName(at: time)
         if let error = directory.rename(name, to: archive) {

@@ -58,12 +58,7 @@ package enum RetentionPlanner {
         }
         let newestFirst = archives.values.sorted { $0.time > $1.time }
         let oldestAllowed = retention.maxAge.map { age in
-            let (seconds, attoseconds) = age.components
-            let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-            let span = nanoseconds.overflow ? Int64.max : nanoseconds.partialValue &+ attoseconds / 1_000_000_000
-            return LogTimestamp(
-                nanosecondsSinceEpoch: now.nanosecondsSinceEpoch.subtractingReportingOverflow(span).overflow
-                    ? .min : now.nanosecondsSinceEpoch - span)
+            LogTimestamp(nanosecondsSinceEpoch: now.nanosecondsSinceEpoch.saturatingSubtract(age.clampedNanoseconds))
         }
 
         var plan = Plan()
@@ -77,7 +72,7 @@ package enum RetentionPlanner {
                 remove = true
             }
             if let maxBytes = retention.maxBytes {
-                keptBytes += archive.size
+                keptBytes = keptBytes.saturatingAdd(archive.size)
                 if keptBytes > maxBytes {
                     remove = true
                 }

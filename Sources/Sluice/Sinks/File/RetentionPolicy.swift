@@ -54,7 +54,7 @@ public struct RetentionPolicy: Sendable, Hashable, ExpressibleByArrayLiteral, Cu
     /// - Parameter days: The longest an archive is kept, in days of 86,400 seconds.
     /// - Returns: The policy.
     public static func age(days: Int) -> RetentionPolicy {
-        age(.seconds(Int64(max(days, 0)) * 86_400))
+        age(.seconds(Int64(max(days, 0)).saturatingMultiply(86_400)))
     }
 
     /// Applies both policies: an archive is deleted when either says so.

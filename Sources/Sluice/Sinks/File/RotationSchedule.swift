@@ -41,15 +41,23 @@ package struct RotationSchedule {
         if let retryAfter, now < retryAfter {
             return .keep
         }
+        if let boundary = nextBoundary, let period,
+            boundary.saturatingSubtract(now.secondsSinceEpoch) > period + 7_200
+        {
+            // The boundary lies further ahead than one period (and a daylight-saving hour) can
+            // put it: the wall clock stepped back after the file was opened. Without this, a step
+            // forward and back would stop time rotation until the clock reached the far boundary.
+            nextBoundary = self.boundary(after: now.secondsSinceEpoch, period: period)
+        }
         if let nextBoundary, now.secondsSinceEpoch >= nextBoundary {
             guard fileSize > 0 else {
                 // Nothing to archive: start the new period with the same (empty) file.
                 self.nextBoundary = period.map { boundary(after: now.secondsSinceEpoch, period: $0) }
                 return .keep
             }
-            return .rotate(archiveTime: LogTimestamp(nanosecondsSinceEpoch: nextBoundary * 1_000_000_000))
+            return .rotate(archiveTime: LogTimestamp(clampingSeconds: nextBoundary, nanoseconds: 0))
         }
-        if let maxBytes, fileSize > 0, fileSize + Int64(lineLength) > maxBytes {
+        if let maxBytes, fileSize > 0, fileSize.saturatingAdd(Int64(lineLength)) > maxBytes {
             return .rotate(archiveTime: now)
         }
         return .keep
@@ -60,24 +68,40 @@ package struct RotationSchedule {
     package mutating func rotationFailed(now: LogTimestamp) {
         failedAttempts += 1
         let seconds = Int64(1) << Int64(min(failedAttempts - 1, 8))
-        retryAfter = LogTimestamp(nanosecondsSinceEpoch: now.nanosecondsSinceEpoch + min(seconds, 300) * 1_000_000_000)
+        retryAfter = LogTimestamp(
+            nanosecondsSinceEpoch: now.nanosecondsSinceEpoch.saturatingAdd(min(seconds, 300) * 1_000_000_000))
     }
 
-    /// The first boundary of `period` strictly after `seconds`, in UTC or local time.
+    /// The first boundary of `period` strictly after `seconds`, in UTC or local time: the first
+    /// instant at which the local clock shows a whole hour (or midnight), or jumps across one.
     package func boundary(after seconds: Int64, period: Int64) -> Int64 {
         guard let utcOffset else {
             return Self.floor(seconds, period) + period
         }
-        // The next boundary on the local clock, converted back with the offset in force there
-        // (which differs from the current one across a daylight-saving change).
-        let local = seconds + utcOffset(seconds)
-        let nextLocal = Self.floor(local, period) + period
-        var candidate = nextLocal - utcOffset(seconds)
-        candidate = nextLocal - utcOffset(candidate)
-        if candidate <= seconds {
-            candidate = nextLocal + period - utcOffset(nextLocal + period - utcOffset(seconds))
+        func local(_ instant: Int64) -> Int64 { instant + utcOffset(instant) }
+        func isBoundary(_ instant: Int64) -> Bool {
+            let now = local(instant)
+            // On a whole period, or a daylight-saving jump forward across one (Chile: 24:00 -> 01:00).
+            return Self.floor(now, period) == now || Self.floor(now, period) > Self.floor(local(instant - 1), period)
         }
-        return candidate
+        // The next boundary on the local clock, converted back with the offset in force before and
+        // after it (they differ across a daylight-saving change); each candidate is checked, since
+        // where the change falls on the boundary itself only one of them is right.
+        let nextLocal = Self.floor(local(seconds), period) + period
+        let first = nextLocal - utcOffset(seconds)
+        let second = nextLocal - utcOffset(first)
+        if let candidate = [first, second].filter({ $0 > seconds && isBoundary($0) }).min() {
+            return candidate
+        }
+        // A zone stranger than that: walk minute by minute (offsets change on whole minutes).
+        var instant = Self.floor(seconds, 60) + 60
+        while instant <= seconds + period + 7_200 {
+            if isBoundary(instant) {
+                return instant
+            }
+            instant += 60
+        }
+        return Self.floor(seconds, period) + period
     }
 
     private static func floor(_ value: Int64, _ divisor: Int64) -> Int64 {

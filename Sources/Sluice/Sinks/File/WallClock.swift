@@ -14,10 +14,17 @@ package struct WallClock: Sendable {
     package var now: @Sendable () -> LogTimestamp
     /// The local time zone's offset from UTC, in seconds, at a given second since the epoch.
     package var utcOffset: @Sendable (Int64) -> Int64
+    /// Monotonic nanoseconds: time that passed, whatever the wall clock did (to notice its steps).
+    package var monotonic: @Sendable () -> UInt64
 
-    package init(now: @escaping @Sendable () -> LogTimestamp, utcOffset: @escaping @Sendable (Int64) -> Int64) {
+    package init(
+        now: @escaping @Sendable () -> LogTimestamp,
+        utcOffset: @escaping @Sendable (Int64) -> Int64,
+        monotonic: @escaping @Sendable () -> UInt64 = { MonotonicTime.nanoseconds() }
+    ) {
         self.now = now
         self.utcOffset = utcOffset
+        self.monotonic = monotonic
     }
 
     /// `CLOCK_REALTIME` and the process's time zone (`localtime_r`).

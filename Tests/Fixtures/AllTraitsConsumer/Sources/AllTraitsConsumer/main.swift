@@ -9,7 +9,8 @@ import Sluice
 
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-all-traits-\(getpid())")
 let path = directory.appendingPathComponent("app.log").path
-let pipeline = try LogPipeline(sinks: [FileSink(path: path, format: .json)], levelEnvironmentVariable: nil)
+let file = try FileSink(path: path, format: .json)
+let pipeline = try LogPipeline(sinks: [file], levelEnvironmentVariable: nil)
 let logger = Logger(label: "consumer") { pipeline.logHandler(label: $0) }
 let metrics = TestMetrics()
 let exporter = PipelineMetrics(pipeline: pipeline, factory: metrics)
@@ -25,6 +26,7 @@ try await testGracefulShutdown { trigger in
     }
 }
 exporter.collect()
+await file.waitForArchiving()  // public: a script can wait for compression and retention
 
 let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
 let exported = try metrics.expectCounter("sluice_records_written_total").totalValue

@@ -1,0 +1,11 @@
+import SluiceCommand
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+exit(SluiceCommandLine.main(Array(CommandLine.arguments.dropFirst())))
