@@ -29,6 +29,7 @@ let package = Package(
         .executableTarget(name: "FuzzLogLevel", dependencies: ["FuzzSupport", sluice], swiftSettings: fuzzTarget),
         .executableTarget(
             name: "FuzzLabelFileNames", dependencies: ["FuzzSupport", sluice], swiftSettings: fuzzTarget),
+        .executableTarget(name: "FuzzRedaction", dependencies: ["FuzzSupport", sluice], swiftSettings: fuzzTarget),
     ],
     swiftLanguageModes: [.v6]
 )
