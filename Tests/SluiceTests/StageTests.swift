@@ -14,11 +14,12 @@ import Testing
         stages: StageOptions,
         batching: BatchingOptions = BatchingOptions(maxRecords: 128, maxDelay: .milliseconds(5)),
         queue: QueueOptions = QueueOptions(overflow: .block),
+        delivery: DeliveryOptions = DeliveryOptions(),
         errors: ErrorCollector? = nil
     ) throws -> LogPipeline {
         try LogPipeline(
             sinks: sinks, level: level, levelEnvironmentVariable: nil, batching: batching, queue: queue,
-            stages: stages, onInternalError: errors?.handler ?? .ignore)
+            delivery: delivery, stages: stages, onInternalError: errors?.handler ?? .ignore)
     }
 
     // MARK: Redaction
@@ -566,6 +567,38 @@ import Testing
         #expect(stats.written == memory.records.count)
         #expect(!memory.records.contains { $0.metadata["password"] != nil && $0.metadata["password"] != "[REDACTED]" })
         #expect(snapshots > 0)
+    }
+
+    /// A shutdown whose deadline passes while the collector waits for a hung sink still accounts for
+    /// what the stages held: a pending repeat and a backtrace ring count as dropped for shutdown,
+    /// and nothing stays in flight.
+    @Test func aShutdownThatTimesOutCountsWhatTheStagesHeld() async throws {
+        let blocked = BlockingSink()
+        let pipeline = try makePipeline(
+            [blocked], level: .info,
+            stages: StageOptions(deduplication: Deduplication(), backtrace: Backtrace(level: .debug, capacity: 4)),
+            batching: BatchingOptions(maxRecords: 8, maxDelay: .milliseconds(1)),
+            delivery: DeliveryOptions(inboxCapacity: 1, stallTimeout: .seconds(60)))
+        let log = pipeline.logger(label: "h")
+        log.info("a")
+        await blocked.waitUntilBlocked()
+        log.info("b")
+        try await eventually(timeout: .seconds(30), "b waits in the inbox") { pipeline.stats.sinks[0].inboxDepth == 1 }
+        for _ in 0..<3 {
+            log.info("same")
+        }
+        log.debug("kept for a backtrace")
+        // The collector took them, holds a repeat and the ring, and waits for room in the inbox.
+        try await eventually(timeout: .seconds(30), "the stages hold two records") {
+            let stats = pipeline.stats
+            return stats.queueDepth == 0 && stats.filtered.deduplicated == 1 && stats.inFlight == 5
+        }
+        let report = await pipeline.shutdown(timeout: .milliseconds(300))
+        blocked.release()
+        #expect(report.timedOut)
+        #expect(report.stats.isBalanced && report.stats.inFlight == 0, "\(report.stats)")
+        // a, b, the first "same", the held repeat and the ring's record.
+        #expect(report.stats.dropped.shutdown == 5, "\(report.stats)")
     }
 
     @Test func invalidStageOptionsAreActionableErrors() {

@@ -140,6 +140,9 @@ extension PipelineStorage {
             }
             queue.droppedShutdown += queue.staged
             queue.staged = 0
+            // What the stages still hold (a backtrace ring, a pending repeat) is lost too.
+            stageLedger.droppedShutdown += stageLedger.held
+            stageLedger.held = 0
         }
         chunks.leftChain(left)
         chunks.close()

@@ -163,18 +163,16 @@ package final class StageRunner {
         return stage(into: &assembler)
     }
 
-    /// The shutdown deadline passed: what the stages still hold is lost, and counted.
+    /// The collector is done without ``finish(into:executor:)`` (the shutdown deadline passed):
+    /// what the stages still hold is let go. ``PipelineStorage/closeIntake()`` already counted it as
+    /// dropped for shutdown.
     package func abandon(executor: ThreadExecutor) {
         if let rateLimit = core.rateLimit {
             rateLimit.stop(on: executor)
         }
         guard isActive, !finished else { return }
-        if let ended = deduplicator?.endRun(), ended > 0 {
-            tally.heldChange -= 1
-            tally.droppedShutdown += 1
-            tally.deduplicated += ended - 1
-        }
-        discardRings()
+        _ = deduplicator?.endRun()
+        _ = backtrace?.discardAll()
         finished = true
         arena.close()
         commit()
