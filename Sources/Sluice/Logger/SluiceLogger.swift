@@ -14,9 +14,11 @@
 ///
 /// - Important: Every method is synchronous, never awaits and never does I/O, so it can be called from
 ///   any task, actor or plain thread. The level is checked before the message or metadata is
-///   evaluated: a call below the threshold costs a comparison and allocates nothing. An enabled call
-///   takes the wall-clock time, reads the task's ``LogContext`` and appends to a bounded queue; only
-///   the `block` overflow policy can make it wait (for room in a full queue).
+///   evaluated: a call below the threshold costs a comparison and allocates nothing. Where a
+///   ``SamplingRule`` or a ``RateLimit`` applies, it decides next, still before anything is evaluated
+///   (a call it leaves out costs a few nanoseconds). An enabled call takes the wall-clock time, reads
+///   the task's ``LogContext`` and appends to a bounded queue; only the `block` overflow policy can
+///   make it wait (for room in a full queue).
 public struct SluiceLogger: Sendable {
     /// The logger's label, e.g. `"api.db"`.
     public let label: String
@@ -57,7 +59,8 @@ public struct SluiceLogger: Sendable {
         threshold = stages.threshold
     }
 
-    /// Whether a record at `level` would be logged.
+    /// Whether a record at `level` would be logged (with a ``Backtrace`` on, that includes the levels
+    /// it keeps for its rings; sampling and the rate limit still decide per call).
     @inlinable
     public func isEnabled(_ level: LogLevel) -> Bool {
         level >= threshold
