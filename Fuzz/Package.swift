@@ -14,6 +14,8 @@ let sluicePackage = sluiceRoot.lastPathComponent.lowercased()
 let fuzzTarget: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
 let sluice = Target.Dependency.product(name: "Sluice", package: sluicePackage)
 let sluiceHTTP = Target.Dependency.product(name: "SluiceHTTP", package: sluicePackage)
+// Links libpq (`libpq-dev`), as SluicePostgres does; only FuzzPostgresCopy uses it.
+let sluicePostgres = Target.Dependency.product(name: "SluicePostgres", package: sluicePackage)
 
 let package = Package(
     name: "sluice-fuzz",
@@ -30,6 +32,9 @@ let package = Package(
         .executableTarget(
             name: "FuzzLabelFileNames", dependencies: ["FuzzSupport", sluice], swiftSettings: fuzzTarget),
         .executableTarget(name: "FuzzRedaction", dependencies: ["FuzzSupport", sluice], swiftSettings: fuzzTarget),
+        .executableTarget(name: "FuzzRecords", dependencies: ["FuzzSupport", sluice], swiftSettings: fuzzTarget),
+        .executableTarget(
+            name: "FuzzPostgresCopy", dependencies: ["FuzzSupport", sluice, sluicePostgres], swiftSettings: fuzzTarget),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -34,9 +34,7 @@ package struct PostgresBatch {
 
     /// Days since 1970-01-01 UTC of a timestamp (rounded down, also before 1970).
     package static func day(of timestamp: LogTimestamp) -> Int64 {
-        let nanoseconds = timestamp.nanosecondsSinceEpoch
-        let perDay: Int64 = 86_400_000_000_000
-        return nanoseconds >= 0 ? nanoseconds / perDay : (nanoseconds - perDay + 1) / perDay
+        timestamp.nanosecondsSinceEpoch.dividedRoundingDown(by: 86_400_000_000_000)
     }
 }
 
@@ -73,7 +71,7 @@ package struct PostgresCopyEncoder: ~Copyable {
         for record in records {
             append(UInt16(PostgresSchema.copiedColumns.count), to: &bytes)
             let nanoseconds = record.timestamp.nanosecondsSinceEpoch
-            let microseconds = (nanoseconds >= 0 ? nanoseconds / 1_000 : (nanoseconds - 999) / 1_000)
+            let microseconds = nanoseconds.dividedRoundingDown(by: 1_000)
             append(UInt32(8), to: &bytes)
             append(UInt64(bitPattern: microseconds &- Self.postgresEpochMicroseconds), to: &bytes)
             append(UInt32(2), to: &bytes)
@@ -111,7 +109,9 @@ package struct PostgresCopyEncoder: ~Copyable {
     }
 
     /// A `jsonb` field (version byte 1, then the JSON text), or NULL without metadata. `jsonb` cannot
-    /// hold `\u0000` either: it becomes `\ufffd`.
+    /// hold `\u0000` either: it becomes `\ufffd`. A key that held NUL is also marked with
+    /// `…[NUL replaced, fnv1a H]` (a hash of the whole key), because `jsonb` keeps one member per key
+    /// and the replacement alone would make `"a\u0000"` and `"a\ufffd"` one key.
     private mutating func appendMetadata(_ record: LogRecord, to bytes: inout [UInt8]) {
         guard record.hasMetadata else {
             append(UInt32.max, to: &bytes)
@@ -119,29 +119,59 @@ package struct PostgresCopyEncoder: ~Copyable {
         }
         scratch.removeAll()
         scratch.appendJSONMetadata(of: record, limit: maxMessageBytes)
-        append(UInt32(scratch.count + 1), to: &bytes)
+        let lengthAt = bytes.count
+        append(UInt32(0), to: &bytes)
         bytes.append(1)
         scratch.withUnsafeBytes { json in
             let backslash = UInt8(ascii: "\\")
+            let quote = UInt8(ascii: "\"")
             var index = 0
+            var stringStart: Int?
+            var stringHeldNUL = false
             while index < json.count {
-                guard json[index] == backslash, index + 1 < json.count else {
-                    bytes.append(json[index])
+                let byte = json[index]
+                guard let start = stringStart else {
+                    if byte == quote {
+                        stringStart = index + 1
+                        stringHeldNUL = false
+                    }
+                    bytes.append(byte)
                     index += 1
                     continue
                 }
-                // Every backslash in JSON starts an escape; only `\u0000` changes (same length).
+                if byte == quote {
+                    // Only keys are followed by a colon in the JSON the helper writes.
+                    if stringHeldNUL && index + 1 < json.count && json[index + 1] == UInt8(ascii: ":") {
+                        let key = UnsafeRawBufferPointer(rebasing: json[start..<index])
+                        bytes += Array("…[NUL replaced, fnv1a ".utf8)
+                        let hash = String(LogOutput.keyHash(key.assumingMemoryBound(to: UInt8.self)), radix: 16)
+                        bytes += Array((String(repeating: "0", count: 16 - hash.count) + hash + "]").utf8)
+                    }
+                    stringStart = nil
+                    bytes.append(byte)
+                    index += 1
+                    continue
+                }
+                guard byte == backslash, index + 1 < json.count else {
+                    bytes.append(byte)
+                    index += 1
+                    continue
+                }
+                // Inside a string every backslash starts an escape; only `\u0000` changes.
                 if json[index + 1] == UInt8(ascii: "u"), index + 5 < json.count,
                     json[index + 2] == 0x30, json[index + 3] == 0x30, json[index + 4] == 0x30, json[index + 5] == 0x30
                 {
                     bytes += Array("\\ufffd".utf8)
+                    stringHeldNUL = true
                     index += 6
                 } else {
-                    bytes.append(json[index])
+                    bytes.append(byte)
                     bytes.append(json[index + 1])
                     index += 2
                 }
             }
         }
+        let length = UInt32(bytes.count - lengthAt - 4).bigEndian
+        withUnsafeBytes(of: length) { bytes.replaceSubrange(lengthAt..<lengthAt + 4, with: $0) }
     }
 }

@@ -150,10 +150,11 @@ package enum PostgresSchema {
         }
     }
 
-    /// `YYYY-MM-DDT00:00:00Z` of a day number.
-    private static func dayStart(_ day: Int64) -> String {
+    /// `YYYY-MM-DDT00:00:00Z` of a day number, also of the day after the last one a timestamp can
+    /// fall on (2262-04-12, the end of the last partition).
+    package static func dayStart(_ day: Int64) -> String {
         var output = LogOutput(capacity: 32)
-        output.appendTimestamp(LogTimestamp(nanosecondsSinceEpoch: day &* 86_400_000_000_000), fractionDigits: 0)
+        output.appendDayStart(day)
         return output.string
     }
 }

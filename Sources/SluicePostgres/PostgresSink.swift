@@ -40,7 +40,9 @@ import Darwin
 /// `level_name` (`trace` … `critical`), computed when read. With `partitionByDay`
 /// the table is partitioned by range of `time`, and the sink creates each day's partition
 /// (`<table>_pYYYYMMDD`, UTC days) before the first batch that needs it; old days go with
-/// `DROP TABLE`. PostgreSQL's `text` and `jsonb` cannot hold NUL: it is stored as U+FFFD.
+/// `DROP TABLE`. PostgreSQL's `text` and `jsonb` cannot hold NUL: it is stored as U+FFFD, and a
+/// metadata key that held one also ends in `…[NUL replaced, fnv1a H]` (a hash of the key), so that it
+/// never merges with another key.
 ///
 /// **Delivery.** Batches go into a bounded buffer and are copied on a thread of the sink's own, so a
 /// server that is away never holds up the pipeline. Connection failures reconnect with backoff

@@ -102,6 +102,38 @@ import Testing
         #expect(record.metadata["k"] == "call" && record.metadata["shared"] == "logger")
     }
 
+    /// Found by FuzzRecords: the formats merged layers byte for byte, so a logger's `e` + U+0301
+    /// showed next to the call site's `é`, which ``LogRecord/metadata`` (and ``LogMetadata``) treat as
+    /// one key.
+    @Test func canonicallyEquivalentKeysInTwoLayersAreOneKey() {
+        let record = LogRecord(
+            timestamp: .now(), level: .info, label: "l", message: "m", source: LogSource(),
+            callMetadata: ["\u{E9}": 1, "K": 2, "plain": 3],
+            loggerMetadata: ["e\u{301}": 4, "\u{212A}": 5, "other": 6],
+            contextMetadata: ["\u{E9}": 7, "K": 8, "e\u{301}\u{E9}": 9])
+        #expect(record.metadata.keys == ["\u{E9}", "K", "plain", "other", "e\u{301}\u{E9}"])
+        record.withEncoded { encoded in
+            var keys: [String] = []
+            var iterator = encoded.sections.makeMetadataIterator()
+            while let (key, _) = iterator.next() {
+                keys.append(String(key))
+            }
+            #expect(keys.elementsEqual(record.metadata.keys) { $0.utf8.elementsEqual($1.utf8) })
+            var walked: [String] = []
+            encoded.sections.forEachMetadata { key, _ in walked.append(String(key)) }
+            #expect(walked.elementsEqual(record.metadata.keys) { $0.utf8.elementsEqual($1.utf8) })
+        }
+        var merged = record
+        merged.metadata = record.metadata
+        for format in [TextFormat(), LogfmtFormat(), JSONFormat()] as [any LogFormat] {
+            var layered = LogOutput()
+            var flat = LogOutput()
+            format.write(record, to: &layered)
+            format.write(merged, to: &flat)
+            #expect(layered.string.utf8.elementsEqual(flat.string.utf8), "\(layered.string) vs \(flat.string)")
+        }
+    }
+
     /// The formats' fast path (plain records) and general path write exactly the same bytes.
     @Test func theFastPathWritesWhatTheGeneralPathWrites() {
         var generator = SystemRandomNumberGenerator()

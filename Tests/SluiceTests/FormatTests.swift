@@ -103,6 +103,30 @@ import Testing
         #expect(output.string == "2026-11-23T12:00:00Z")
     }
 
+    /// Found by FuzzRecords: the formats' fast path trapped on an arithmetic overflow for a
+    /// timestamp within a second of `Int64.min`.
+    @Test func timestampsAtTheEndsOfTheRangeFormatOnEveryPath() {
+        let cases: [(Int64, String)] = [
+            (.min, "1677-09-21T00:12:43.145224Z"),
+            (.min + 999_999_999, "1677-09-21T00:12:44.145224Z"),
+            (.min + 1_000_000_000, "1677-09-21T00:12:44.145224Z"),
+            (.max, "2262-04-11T23:47:16.854775Z"),
+        ]
+        for (nanoseconds, time) in cases {
+            let record = LogRecord(
+                timestamp: LogTimestamp(nanosecondsSinceEpoch: nanoseconds), level: .info, label: "api", message: "m")
+            var output = LogOutput()
+            TextFormat().write(record, to: &output)
+            #expect(output.string == "\(time) INFO     api: m\n")
+            output.removeAll()
+            LogfmtFormat().write(record, to: &output)
+            #expect(output.string == "ts=\(time) level=info label=api msg=m\n")
+            output.removeAll()
+            JSONFormat().write(record, to: &output)
+            #expect(output.string.hasPrefix("{\"timestamp\":\"\(time)\","))
+        }
+    }
+
     static func parseJSON(_ line: String) throws -> [String: Any] {
         let object = try JSONSerialization.jsonObject(with: Data(line.utf8))
         return try #require(object as? [String: Any])

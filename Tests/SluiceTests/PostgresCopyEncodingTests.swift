@@ -188,10 +188,64 @@ func containsNUL(_ value: Any) -> Bool {
         }
     }
 
+    /// Found by FuzzPostgresCopy: a timestamp within a day of `Int64.min` trapped (arithmetic
+    /// overflow) while the encoder worked out its day, and one within a microsecond of it while it
+    /// worked out the time.
+    @Test(arguments: [false, true])
+    func timestampsAtTheEndsOfTheRangeEncodeRoundedDown(partitioned: Bool) throws {
+        let nanoseconds: [Int64] = [.min, .min + 1, .min + 999, .min + 1_000, -1, 0, .max]
+        let records = nanoseconds.map {
+            LogRecord(timestamp: LogTimestamp(nanosecondsSinceEpoch: $0), level: .info, label: "l", message: "m")
+        }
+        var encoder = PostgresCopyEncoder(maxMessageBytes: 1_024, includeSource: false, partitioned: partitioned)
+        let payload = encoder.encode(records, tag: 1)
+        let batch = try #require(PostgresBatch(payload))
+        #expect(batch.days == (partitioned ? [-106_752, -1, 0, 106_751] : []))
+        let tuples = try BinaryCopyDecoder.decode(payload.bytes[batch.copyOffset...])
+        // Microseconds since 2000-01-01, rounded down.
+        #expect(
+            tuples.map { BinaryCopyDecoder.integer($0[0]) } == [
+                -10_170_056_836_854_776, -10_170_056_836_854_776, -10_170_056_836_854_775, -10_170_056_836_854_775,
+                -946_684_800_000_001, -946_684_800_000_000, 8_276_687_236_854_775,
+            ])
+    }
+
+    /// Found by FuzzPostgresCopy: NUL became U+FFFD in keys too, so `"a\u{0}"` and `"a\u{FFFD}"`
+    /// turned into one `jsonb` key, which keeps one member per key: one value was lost.
+    @Test func metadataKeysThatDifferOnlyByNULStayApartInJSONB() throws {
+        let record = LogRecord(
+            level: .info, label: "l", message: "m",
+            metadata: ["a\u{0}": 1, "a\u{FFFD}": 2, "nested": ["\u{0}": 3, "\u{FFFD}": 4], "\\u0000": 5])
+        var encoder = PostgresCopyEncoder(maxMessageBytes: 1_024, includeSource: false, partitioned: false)
+        let payload = encoder.encode([record], tag: 1)
+        let batch = try #require(PostgresBatch(payload))
+        let tuples = try BinaryCopyDecoder.decode(payload.bytes[batch.copyOffset...])
+        let jsonb = try #require(tuples.first?[4])
+        #expect(jsonb.first == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(jsonb.dropFirst())) as? [String: Any])
+        #expect(object.count == 4, "\(object)")
+        #expect(object["a\u{FFFD}"] as? Int == 2)
+        #expect(object["\\u0000"] as? Int == 5, "an escaped backslash is no NUL")
+        let marked = object.filter { $0.key.hasPrefix("a\u{FFFD}…[NUL replaced, fnv1a ") }
+        #expect(marked.count == 1 && marked.first?.value as? Int == 1)
+        #expect((object["nested"] as? [String: Any])?.count == 2)
+    }
+
+    /// The partitions of the first and last days a timestamp can fall on span the right day (their
+    /// bounds once wrapped around `Int64`).
+    @Test func partitionsOfTheFirstAndLastDaysSpanTheirDay() {
+        #expect(PostgresSchema.dayStart(-106_752) == "1677-09-21T00:00:00Z")
+        #expect(PostgresSchema.dayStart(-106_751) == "1677-09-22T00:00:00Z")
+        #expect(PostgresSchema.dayStart(0) == "1970-01-01T00:00:00Z")
+        #expect(PostgresSchema.dayStart(106_751) == "2262-04-11T00:00:00Z")
+        #expect(PostgresSchema.dayStart(106_752) == "2262-04-12T00:00:00Z")
+    }
+
     private func check(_ tuple: [[UInt8]?], _ record: LogRecord, limit: Int, includeSource: Bool) throws {
         #expect(tuple.count == PostgresSchema.copiedColumns.count)
         let nanoseconds = record.timestamp.nanosecondsSinceEpoch
-        let microseconds = nanoseconds >= 0 ? nanoseconds / 1_000 : (nanoseconds - 999) / 1_000
+        let quotient = nanoseconds / 1_000
+        let microseconds = nanoseconds % 1_000 < 0 ? quotient - 1 : quotient
         #expect(tuple[0]?.count == 8 && BinaryCopyDecoder.integer(tuple[0]) == microseconds - 946_684_800_000_000)
         #expect(tuple[1]?.count == 2 && BinaryCopyDecoder.integer(tuple[1]) == Int64(record.level.rawValue))
         for (field, text, fieldLimit) in [(tuple[2], record.label, 1_024), (tuple[3], record.message, limit)] {

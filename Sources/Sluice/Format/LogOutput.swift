@@ -276,13 +276,29 @@ public struct LogOutput: ~Copyable, @unchecked Sendable {
     /// changes, and the nanoseconds within that second.
     @inline(__always)
     package mutating func dateTimePrefix(of timestamp: LogTimestamp) -> (UnsafePointer<UInt8>, Int) {
+        // Floor division that cannot overflow, even within a second of Int64.min: the truncated
+        // quotient times 10^9 is never larger in magnitude than the dividend.
         let nanoseconds = timestamp.nanosecondsSinceEpoch
-        let second = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
+        var second = nanoseconds / 1_000_000_000
+        var fraction = nanoseconds - second * 1_000_000_000
+        if fraction < 0 {
+            second -= 1
+            fraction += 1_000_000_000
+        }
         if second != cachedSecond {
             cachedSecond = second
             Self.renderDateTime(second, into: cachedPrefix)
         }
-        return (UnsafePointer(cachedPrefix), Int(nanoseconds &- second &* 1_000_000_000))
+        return (UnsafePointer(cachedPrefix), Int(fraction))
+    }
+
+    /// Appends `YYYY-MM-DDT00:00:00Z` of a day (days since 1970-01-01, UTC); days beyond the range
+    /// of ``LogTimestamp`` too, such as the one after its last.
+    package mutating func appendDayStart(_ day: Int64) {
+        let destination = reserve(20)
+        Self.renderDateTime(day.saturatingMultiply(86_400), into: destination)
+        destination[19] = UInt8(ascii: "Z")
+        count += 20
     }
 
     /// Renders `YYYY-MM-DDTHH:MM:SS` for seconds since the epoch (proleptic Gregorian, UTC).

@@ -60,16 +60,28 @@ public struct LogfmtFormat: LogFormat, EncodedRecordFormat {
 
     package func write(_ record: EncodedRecord, to output: inout LogOutput) {
         let sections = record.sections
-        if !includeSource && record.size < 16 * 1024 {
-            let time = output.dateTimePrefix(of: record.timestamp)
-            let written = output.withCursor(upperBound: record.size &* 3 &+ 96) { cursor in
-                writeFast(record, sections, time: time, to: &cursor)
-            }
-            if written {
-                return
-            }
+        if !writeFast(record, sections, to: &output) {
+            writeGenerally(record, sections, to: &output)
         }
-        writeGenerally(record, sections, to: &output)
+    }
+
+    /// Writes `record` on the fast path when it can take it; returns false, with `output` as it was,
+    /// when the record needs the general path.
+    @inline(__always)
+    package func writeFast(_ record: EncodedRecord, _ sections: EncodedRecord.Sections, to output: inout LogOutput)
+        -> Bool
+    {
+        guard !includeSource && record.size < 16 * 1024 else { return false }
+        let time = output.dateTimePrefix(of: record.timestamp)
+        return output.withCursor(upperBound: fastPathReservation(record)) { cursor in
+            writeFast(record, sections, time: time, to: &cursor)
+        }
+    }
+
+    /// The bytes the fast path reserves for `record`: more than it can write, stray stores included.
+    @inline(__always)
+    package func fastPathReservation(_ record: EncodedRecord) -> Int {
+        record.size &* 3 &+ 96
     }
 
     /// The fast path, for a record whose text needs no escaping or truncation.

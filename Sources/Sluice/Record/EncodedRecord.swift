@@ -217,15 +217,33 @@ package struct EncodedMetadata {
         }
     }
 
-    /// Whether an entry has `key`.
+    /// Whether an entry has `key` (``sameKey(_:_:)``).
     package func contains(key: UnsafeBufferPointer<UInt8>) -> Bool {
         var found = false
         forEach { candidate, _ in
-            if !found && EncodedMetadata.equal(candidate, key) {
+            if !found && EncodedMetadata.sameKey(candidate, key) {
                 found = true
             }
         }
         return found
+    }
+
+    /// Whether two keys are one metadata key. ``LogMetadata`` compares keys as Swift strings, which
+    /// equates canonically equivalent spellings (`é` and `e` + U+0301, `K` and the Kelvin sign), so
+    /// merging layers must too: keys that differ in bytes are compared as strings unless both are
+    /// ASCII. (This allocates only for such keys longer than 15 bytes.)
+    @inline(__always)
+    package static func sameKey(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        if equal(a, b) {
+            return true
+        }
+        guard !isASCII(a) || !isASCII(b) else { return false }
+        return String(a) == String(b)
+    }
+
+    @inline(__always)
+    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.reduce(0, |) < 0x80
     }
 
     @inline(__always)

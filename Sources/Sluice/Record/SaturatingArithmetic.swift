@@ -17,6 +17,14 @@ extension Int64 {
         return other > 0 ? .min : .max
     }
 
+    /// `self / divisor` rounded toward minus infinity, for a positive `divisor`. Cannot overflow,
+    /// even at `Int64.min` (where subtracting `divisor - 1` first, the usual trick, would).
+    @inline(__always)
+    package func dividedRoundingDown(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return self % divisor < 0 ? quotient - 1 : quotient
+    }
+
     /// `self * other`, clamped to `Int64.min...Int64.max`.
     @inline(__always)
     package func saturatingMultiply(_ other: Int64) -> Int64 {
