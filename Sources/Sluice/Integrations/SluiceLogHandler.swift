@@ -32,6 +32,12 @@ import Logging
 ///   `source` (the module) is not stored separately: `file` is a `#fileID`, `Module/File.swift`,
 ///   which names the module already.
 ///
+/// The pipeline's ``StageOptions`` apply as to ``SluiceLogger``: sampling and the rate limit decide in
+/// ``log(event:)`` (after swift-log built the message), redaction and the rest in the pipeline. A
+/// ``Backtrace`` keeps only records that reach the handler, and swift-log checks ``logLevel`` first:
+/// set `logger.logLevel` to the backtrace's level for the loggers whose debug records it should keep
+/// (the sinks still take only what their levels allow).
+///
 /// - Important: `SluiceLogHandler` is a `Sendable` value. Creating one costs a level lookup (and
 ///   one small allocation when no logger or handler with its label is alive), so a bootstrap factory
 ///   may be called per request. ``log(event:)`` never awaits and
@@ -47,6 +53,7 @@ public struct SluiceLogHandler: LogHandler {
     /// ``LogPipeline/setLevel(_:for:)`` reaches handlers that already exist; one of its own once
     /// ``logLevel`` was set.
     private var threshold: LevelThreshold
+    private let stages: LoggerStages
     private var storedMetadata: Logging.Logger.Metadata = [:]
     /// `storedMetadata` converted once, when it changes, so the log path does not convert it.
     private var convertedMetadata = LogMetadata()
@@ -60,6 +67,7 @@ public struct SluiceLogHandler: LogHandler {
         self.core = core
         self.metadataProvider = metadataProvider
         threshold = core.levels.threshold(for: label)
+        stages = core.loggerStages(for: label)
     }
 
     /// The minimum level this handler logs. Follows the level the pipeline configures for the
@@ -95,10 +103,19 @@ public struct SluiceLogHandler: LogHandler {
     public func log(event: LogEvent) {
         let level = LogLevel(event.level)
         guard threshold.admits(level) else { return }
+        var extraFlags: UInt8 = 0
+        if threshold.isHeld(level) {
+            // Below what the sinks take: only a backtrace wants it.
+            extraFlags = RecordLayout.Flags.held
+        } else if stages.decidesAtTheCall
+            && !stages.admits(level, label: label, file: event.file, function: event.function, line: event.line)
+        {
+            return
+        }
         core.submit(
             level: level, label: label, message: event.message.description, file: event.file,
             function: event.function, line: event.line, callMetadata: callMetadata(event),
-            loggerMetadata: convertedMetadata)
+            loggerMetadata: convertedMetadata, extraFlags: extraFlags)
         core.queued(level)
     }
 

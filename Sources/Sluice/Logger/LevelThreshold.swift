@@ -5,21 +5,22 @@ import Synchronization
 ///
 /// Every logger with a given label shares one threshold (its children have their own label, so
 /// their own); a logger whose ``SluiceLogger/level`` was set explicitly has one of its own. The
-/// value packs the configured level (high byte) and the effective threshold (low byte: the
-/// configured level raised to the lowest level any sink accepts), so a disabled call is one load
-/// and one comparison.
+/// value packs the configured level (third byte), the write threshold (second byte: the configured
+/// level raised to the lowest level any sink accepts) and the threshold (low byte: the write
+/// threshold, lowered to a ``Backtrace``'s level if one is on), so a disabled call is one load and
+/// one comparison.
 //
 // The registry keeps thresholds weakly: a label no live logger uses is forgotten, so loggers with
 // ever new labels never grow a table.
 @usableFromInline
 package final class LevelThreshold: Sendable {
-    @usableFromInline let packed: Atomic<UInt16>
+    @usableFromInline let packed: Atomic<UInt32>
     /// The label whose configuration this follows; `nil` for a logger's explicit level.
     package let label: String?
     private weak let registry: LevelRegistry?
 
-    init(configured: LogLevel, threshold: LogLevel, label: String?, registry: LevelRegistry?) {
-        packed = Atomic(Self.pack(configured: configured, threshold: threshold))
+    init(configured: LogLevel, write: LogLevel, threshold: LogLevel, label: String?, registry: LevelRegistry?) {
+        packed = Atomic(Self.pack(configured: configured, write: write, threshold: threshold))
         self.label = label
         self.registry = registry
     }
@@ -30,8 +31,8 @@ package final class LevelThreshold: Sendable {
         }
     }
 
-    static func pack(configured: LogLevel, threshold: LogLevel) -> UInt16 {
-        UInt16(configured.rawValue) << 8 | UInt16(threshold.rawValue)
+    static func pack(configured: LogLevel, write: LogLevel, threshold: LogLevel) -> UInt32 {
+        UInt32(configured.rawValue) << 16 | UInt32(write.rawValue) << 8 | UInt32(threshold.rawValue)
     }
 
     /// Whether a record at `level` passes (the hot path of every log call).
@@ -42,16 +43,30 @@ package final class LevelThreshold: Sendable {
 
     /// The configured level (before being raised to what the sinks accept).
     package var configured: LogLevel {
+        LogLevel(rawValue: UInt8(truncatingIfNeeded: packed.load(ordering: .relaxed) >> 16)) ?? .trace
+    }
+
+    /// The lowest level the sinks take; records between ``threshold`` and this only go to the
+    /// backtrace.
+    @usableFromInline
+    package var writeThreshold: LogLevel {
         LogLevel(rawValue: UInt8(truncatingIfNeeded: packed.load(ordering: .relaxed) >> 8)) ?? .trace
     }
 
-    /// The effective threshold.
+    /// Whether a record at `level`, which ``admits(_:)`` let through, is below what the sinks take
+    /// (only a backtrace wants it).
+    @inlinable @inline(__always)
+    func isHeld(_ level: LogLevel) -> Bool {
+        level.rawValue < UInt8(truncatingIfNeeded: packed.load(ordering: .relaxed) >> 8)
+    }
+
+    /// The effective threshold (with a backtrace's level).
     package var threshold: LogLevel {
         LogLevel(rawValue: UInt8(truncatingIfNeeded: packed.load(ordering: .relaxed))) ?? .trace
     }
 
-    func store(configured: LogLevel, threshold: LogLevel) {
-        packed.store(Self.pack(configured: configured, threshold: threshold), ordering: .relaxed)
+    func store(configured: LogLevel, write: LogLevel, threshold: LogLevel) {
+        packed.store(Self.pack(configured: configured, write: write, threshold: threshold), ordering: .relaxed)
     }
 }
 
@@ -67,13 +82,25 @@ package final class LevelRegistry: Sendable {
         var entries: [String: Entry] = [:]
     }
 
-    /// The lowest level any sink accepts: nothing below it is worth queueing.
+    /// The lowest level any sink accepts: nothing below it is worth queueing (but for a backtrace).
     package let minimumSinkLevel: LogLevel
+    /// The lowest level a backtrace keeps, if one is on.
+    package let backtraceLevel: LogLevel?
     private let state: LockedValue<State>
 
-    package init(policy: LevelPolicy, minimumSinkLevel: LogLevel) {
+    package init(policy: LevelPolicy, minimumSinkLevel: LogLevel, backtraceLevel: LogLevel? = nil) {
         self.minimumSinkLevel = minimumSinkLevel
+        self.backtraceLevel = backtraceLevel
         state = LockedValue(State(policy: policy))
+    }
+
+    /// A threshold's value for a configured level: raised to what the sinks take, then lowered to
+    /// the backtrace's level.
+    private func makeThreshold(configured: LogLevel, label: String?, registry: LevelRegistry?) -> LevelThreshold {
+        let write = max(configured, minimumSinkLevel)
+        return LevelThreshold(
+            configured: configured, write: write, threshold: backtraceLevel.map { min($0, write) } ?? write,
+            label: label, registry: registry)
     }
 
     /// The current configuration.
@@ -93,8 +120,7 @@ package final class LevelRegistry: Sendable {
                 return existing
             }
             let configured = state.policy.level(for: label)
-            let threshold = LevelThreshold(
-                configured: configured, threshold: max(configured, minimumSinkLevel), label: label, registry: self)
+            let threshold = makeThreshold(configured: configured, label: label, registry: self)
             state.entries[label] = Entry(threshold: threshold)
             return threshold
         }
@@ -103,7 +129,7 @@ package final class LevelRegistry: Sendable {
     /// A threshold of its own for a logger whose level was set explicitly (runtime changes to the
     /// pipeline's levels do not touch it).
     package func fixedThreshold(_ level: LogLevel) -> LevelThreshold {
-        LevelThreshold(configured: level, threshold: max(level, minimumSinkLevel), label: nil, registry: nil)
+        makeThreshold(configured: level, label: nil, registry: nil)
     }
 
     /// Changes the configuration and every live logger's threshold with it.
@@ -115,7 +141,9 @@ package final class LevelRegistry: Sendable {
             for (label, entry) in state.entries {
                 guard let threshold = entry.threshold else { continue }
                 let configured = policy.level(for: label)
-                threshold.store(configured: configured, threshold: max(configured, minimumSinkLevel))
+                let write = max(configured, minimumSinkLevel)
+                threshold.store(
+                    configured: configured, write: write, threshold: backtraceLevel.map { min($0, write) } ?? write)
             }
         }
     }

@@ -4,17 +4,21 @@
 /// ```swift
 /// switch log.submit(.info, "payment \(id) accepted") {
 /// case .queued: break
-/// case .belowLevel: break
+/// case .belowLevel, .filtered: break
 /// case .dropped(let reason): audit.record(id, loggingFailed: reason)
 /// }
 /// ```
 public enum LogSubmission: Sendable, Hashable, CustomStringConvertible {
     /// The pipeline took the record: it will be written, or counted in ``PipelineStats/dropped`` if
-    /// every sink fails. (In ``ExecutionMode/synchronous`` mode the built-in sinks have written it
+    /// every sink fails (or in ``PipelineStats/filtered`` if a stage in the pipeline removes it, or a
+    /// ``Backtrace`` that holds it never writes it out). (In ``ExecutionMode/synchronous`` mode the built-in sinks have written it
     /// by the time the call returns.)
     case queued
     /// The level is below the logger's threshold: nothing was evaluated or counted.
     case belowLevel
+    /// A stage that decides at the call (a ``SamplingRule`` or the ``RateLimit``) left the record
+    /// out, by design and counted in ``PipelineStats/filtered``; nothing was evaluated.
+    case filtered
     /// The record was dropped, and counted under this reason.
     case dropped(DropReason)
 
@@ -22,6 +26,7 @@ public enum LogSubmission: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .queued: "queued"
         case .belowLevel: "below level"
+        case .filtered: "filtered"
         case .dropped(let reason): "dropped (\(reason))"
         }
     }

@@ -19,7 +19,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if threshold.admits(.trace) {
+        if threshold.admits(.trace) && (!decidesAtTheCall || admits(.trace, file, function, line)) {
             emit(.trace, message(), metadata(), file, function, line)
         }
     }
@@ -44,7 +44,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if threshold.admits(.debug) {
+        if threshold.admits(.debug) && (!decidesAtTheCall || admits(.debug, file, function, line)) {
             emit(.debug, message(), metadata(), file, function, line)
         }
     }
@@ -69,7 +69,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if threshold.admits(.info) {
+        if threshold.admits(.info) && (!decidesAtTheCall || admits(.info, file, function, line)) {
             emit(.info, message(), metadata(), file, function, line)
         }
     }
@@ -94,7 +94,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if threshold.admits(.notice) {
+        if threshold.admits(.notice) && (!decidesAtTheCall || admits(.notice, file, function, line)) {
             emit(.notice, message(), metadata(), file, function, line)
         }
     }
@@ -119,7 +119,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if threshold.admits(.warning) {
+        if threshold.admits(.warning) && (!decidesAtTheCall || admits(.warning, file, function, line)) {
             emit(.warning, message(), metadata(), file, function, line)
         }
     }
@@ -144,7 +144,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if threshold.admits(.error) {
+        if threshold.admits(.error) && (!decidesAtTheCall || admits(.error, file, function, line)) {
             emit(.error, message(), metadata(), file, function, line)
         }
     }
@@ -169,7 +169,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if threshold.admits(.critical) {
+        if threshold.admits(.critical) && (!decidesAtTheCall || admits(.critical, file, function, line)) {
             emit(.critical, message(), metadata(), file, function, line)
         }
     }

@@ -14,9 +14,11 @@
 ///
 /// - Important: Every method is synchronous, never awaits and never does I/O, so it can be called from
 ///   any task, actor or plain thread. The level is checked before the message or metadata is
-///   evaluated: a call below the threshold costs a comparison and allocates nothing. An enabled call
-///   takes the wall-clock time, reads the task's ``LogContext`` and appends to a bounded queue; only
-///   the `block` overflow policy can make it wait (for room in a full queue).
+///   evaluated: a call below the threshold costs a comparison and allocates nothing. Where a
+///   ``SamplingRule`` or a ``RateLimit`` applies, it decides next, still before anything is evaluated
+///   (a call it leaves out costs a few nanoseconds). An enabled call takes the wall-clock time, reads
+///   the task's ``LogContext`` and appends to a bounded queue; only the `block` overflow policy can
+///   make it wait (for room in a full queue).
 public struct SluiceLogger: Sendable {
     /// The logger's label, e.g. `"api.db"`.
     public let label: String
@@ -35,17 +37,27 @@ public struct SluiceLogger: Sendable {
 
     @usableFromInline let core: PipelineStorage
     /// The effective minimum, shared with every logger that follows the same configuration: the
-    /// configured level, raised to what at least one sink accepts.
+    /// configured level, raised to what at least one sink accepts (and lowered to a backtrace's
+    /// level, if one is on).
     @usableFromInline var threshold: LevelThreshold
+    /// What the stages decide at the call for this logger.
+    private let stages: LoggerStages
+    /// Whether a sampler or the rate limit decides at the call (checked inline, before anything is
+    /// evaluated).
+    @usableFromInline let decidesAtTheCall: Bool
 
     package init(label: String, metadata: LogMetadata, core: PipelineStorage) {
         self.label = label
         self.metadata = metadata
         self.core = core
         threshold = core.levels.threshold(for: label)
+        let stages = core.loggerStages(for: label)
+        self.stages = stages
+        decidesAtTheCall = stages.decidesAtTheCall
     }
 
-    /// Whether a record at `level` would be logged.
+    /// Whether a record at `level` would be logged (with a ``Backtrace`` on, that includes the levels
+    /// it keeps for its rings; sampling and the rate limit still decide per call).
     @inlinable
     public func isEnabled(_ level: LogLevel) -> Bool {
         threshold.admits(level)
@@ -85,7 +97,7 @@ public struct SluiceLogger: Sendable {
         function: String = #function,
         line: UInt = #line
     ) {
-        if threshold.admits(level) {
+        if threshold.admits(level) && (!decidesAtTheCall || admits(level, file, function, line)) {
             emit(level, message(), metadata(), file, function, line)
         }
     }
@@ -107,8 +119,9 @@ public struct SluiceLogger: Sendable {
     ///   - file: The source file; leave the default.
     ///   - function: The function; leave the default.
     ///   - line: The line; leave the default.
-    /// - Returns: ``LogSubmission/queued``, ``LogSubmission/belowLevel`` or
-    ///   ``LogSubmission/dropped(_:)`` with the reason it was counted under.
+    /// - Returns: ``LogSubmission/queued``, ``LogSubmission/belowLevel``, ``LogSubmission/filtered``
+    ///   (a ``SamplingRule`` or the ``RateLimit`` left it out) or ``LogSubmission/dropped(_:)`` with
+    ///   the reason it was counted under.
     /// - Important: Like every log call it never awaits; under ``OverflowPolicy/block`` it may park
     ///   the thread (under ``OverflowPolicy/block(timeout:)`` at most for the timeout).
     @inlinable
@@ -121,6 +134,7 @@ public struct SluiceLogger: Sendable {
         line: UInt = #line
     ) -> LogSubmission {
         guard threshold.admits(level) else { return .belowLevel }
+        guard !decidesAtTheCall || admits(level, file, function, line) else { return .filtered }
         return emitReporting(level, message(), metadata(), file, function, line)
     }
 
@@ -156,6 +170,7 @@ public struct SluiceLogger: Sendable {
         line: UInt = #line
     ) async -> LogSubmission {
         guard threshold.admits(level) else { return .belowLevel }
+        guard !decidesAtTheCall || admits(level, file, function, line) else { return .filtered }
         return await emitSuspending(level, message(), metadata(), file, function, line)
     }
 
@@ -170,7 +185,7 @@ public struct SluiceLogger: Sendable {
     ) -> LogSubmission {
         let outcome = core.submitReporting(
             level: level, label: label, message: message, file: file, function: function, line: line,
-            callMetadata: metadata, loggerMetadata: self.metadata)
+            callMetadata: metadata, loggerMetadata: self.metadata, extraFlags: heldFlags(level))
         core.queued(level)
         return LogSubmission(outcome)
     }
@@ -187,10 +202,28 @@ public struct SluiceLogger: Sendable {
         LogSubmission(
             await core.submitSuspending(
                 level: level, label: label, message: message, file: file, function: function, line: line,
-                callMetadata: metadata, loggerMetadata: self.metadata))
+                callMetadata: metadata, loggerMetadata: self.metadata, extraFlags: heldFlags(level)))
     }
 
-    /// Builds the record and queues it; only reached for enabled levels.
+    /// Asks the stages that decide at the call (sampling, the rate limit) whether a call at an
+    /// enabled `level` goes on; reached only for loggers that have such a stage, before the message
+    /// and metadata are evaluated, so a call they leave out costs no more than their decision.
+    @usableFromInline
+    func admits(_ level: LogLevel, _ file: String, _ function: String, _ line: UInt) -> Bool {
+        // A record only a backtrace wants is not sampled or limited.
+        threshold.isHeld(level)
+            || stages.admits(level, label: label, file: file, function: function, line: line)
+    }
+
+    /// Builds the record and queues it; only reached for enabled levels the stages let through.
+
+    /// The record flags a call at an enabled `level` adds: below what the sinks take, only a
+    /// backtrace wants it.
+    @inline(__always)
+    func heldFlags(_ level: LogLevel) -> UInt8 {
+        threshold.isHeld(level) ? RecordLayout.Flags.held : 0
+    }
+
     @usableFromInline
     func emit(
         _ level: LogLevel,
@@ -202,7 +235,7 @@ public struct SluiceLogger: Sendable {
     ) {
         core.submit(
             level: level, label: label, message: message, file: file, function: function, line: line,
-            callMetadata: metadata, loggerMetadata: self.metadata)
+            callMetadata: metadata, loggerMetadata: self.metadata, extraFlags: heldFlags(level))
         core.queued(level)
     }
 }

@@ -40,12 +40,13 @@ extension PipelineStorage {
         function: String,
         line: UInt,
         callMetadata: LogMetadata,
-        loggerMetadata: LogMetadata
+        loggerMetadata: LogMetadata,
+        extraFlags: UInt8 = 0
     ) {
         _ = enqueue(
             timestamp: LogTimestamp.now().nanosecondsSinceEpoch, level: level, label: label, message: message,
             file: file, function: function, line: line, callMetadata: callMetadata, loggerMetadata: loggerMetadata,
-            context: LogContext.forRecord)
+            context: LogContext.forRecord, extraFlags: extraFlags)
     }
 
     /// Queues a record with its time and context given: the raw-line path, which reads neither the
@@ -60,11 +61,13 @@ extension PipelineStorage {
         line: UInt,
         callMetadata: LogMetadata,
         loggerMetadata: LogMetadata,
-        context: LogMetadata
+        context: LogMetadata,
+        extraFlags: UInt8 = 0
     ) {
         _ = enqueue(
             timestamp: timestamp, level: level, label: label, message: message, file: file, function: function,
-            line: line, callMetadata: callMetadata, loggerMetadata: loggerMetadata, context: context)
+            line: line, callMetadata: callMetadata, loggerMetadata: loggerMetadata, context: context,
+            extraFlags: extraFlags)
     }
 
     /// ``submit(level:label:message:file:function:line:callMetadata:loggerMetadata:)``, saying what
@@ -78,12 +81,13 @@ extension PipelineStorage {
         function: String,
         line: UInt,
         callMetadata: LogMetadata,
-        loggerMetadata: LogMetadata
+        loggerMetadata: LogMetadata,
+        extraFlags: UInt8 = 0
     ) -> SubmitOutcome {
         enqueue(
             timestamp: LogTimestamp.now().nanosecondsSinceEpoch, level: level, label: label, message: message,
             file: file, function: function, line: line, callMetadata: callMetadata, loggerMetadata: loggerMetadata,
-            context: LogContext.forRecord)
+            context: LogContext.forRecord, extraFlags: extraFlags)
     }
 
     /// After a record at `level` was handed over: asks for the flush its level calls for, if any
@@ -107,7 +111,8 @@ extension PipelineStorage {
         line: UInt,
         callMetadata: LogMetadata,
         loggerMetadata: LogMetadata,
-        context: LogMetadata
+        context: LogMetadata,
+        extraFlags: UInt8
     ) -> SubmitOutcome {
         let index = stripes.current
         let stripe = stripes[index]
@@ -123,7 +128,8 @@ extension PipelineStorage {
             stripe.pointee.credits -= 1
             if case .stored(let signal) = store(
                 stripe, grant: nil, timestamp: timestamp, level: level, label: label, message: message, file: file,
-                function: function, line: line, call: callMetadata, logger: loggerMetadata, context: context)
+                function: function, line: line, call: callMetadata, logger: loggerMetadata, context: context,
+                extraFlags: extraFlags)
             {
                 stripes.unlock(index)
                 send(signal)
@@ -137,8 +143,8 @@ extension PipelineStorage {
         var pending = PendingCall(stripe: index, holdsRoom: holdsRoom)
         return complete(
             level: level, label: label, message: message, file: file, function: function, line: line,
-            call: callMetadata, logger: loggerMetadata, context: context, timestamp: timestamp, &pending,
-            canPark: true)
+            call: callMetadata, logger: loggerMetadata, context: context, extraFlags: extraFlags,
+            timestamp: timestamp, &pending, canPark: true)
     }
 
     /// A record at or above ``flushLevel`` was stored. In ``ExecutionMode/synchronous`` mode (where
@@ -191,6 +197,7 @@ extension PipelineStorage {
         call: LogMetadata,
         logger: LogMetadata,
         context: LogMetadata,
+        extraFlags: UInt8,
         timestamp: Int64,
         _ pending: inout PendingCall,
         canPark: Bool
@@ -220,7 +227,8 @@ extension PipelineStorage {
         }
         if case .stored(let signal) = store(
             stripe, grant: nil, timestamp: timestamp, level: level, label: label, message: message, file: file,
-            function: function, line: line, call: call, logger: logger, context: context)
+            function: function, line: line, call: call, logger: logger, context: context,
+            extraFlags: extraFlags)
         {
             stripe.pointee.inTransit -= 1
             stripes.unlock(pending.stripe)
@@ -230,7 +238,8 @@ extension PipelineStorage {
         stripes.unlock(pending.stripe)
         return storeWaitingForMemory(
             level: level, label: label, message: message, file: file, function: function, line: line, call: call,
-            logger: logger, context: context, timestamp: timestamp, &pending, canPark: canPark)
+            logger: logger, context: context, extraFlags: extraFlags, timestamp: timestamp, &pending,
+            canPark: canPark)
     }
 
     /// Counts a call that left its stripe's lock as dropped, giving back the room it held.
@@ -297,12 +306,14 @@ extension PipelineStorage {
         line: UInt,
         call: LogMetadata,
         logger: LogMetadata,
-        context: LogMetadata
+        context: LogMetadata,
+        extraFlags: UInt8
     ) -> StoreResult {
         let source = stripe.pointee.sources.id(file: file, function: function, line: line, table: sources)
         let inlineSource = source == RecordLayout.inlineSource
         let isProtected = queueIsProtected(level)
-        let flags = RecordEncoder.flags(inlineSource: inlineSource, call: call, logger: logger, context: context)
+        let flags =
+            RecordEncoder.flags(inlineSource: inlineSource, call: call, logger: logger, context: context) | extraFlags
         if grant == nil {
             // The common case: write straight into the open chunk's free space, sizing as it goes.
             let space = isProtected ? stripe.pointee.protected.openSpace() : stripe.pointee.unprotected.openSpace()
@@ -604,6 +615,7 @@ extension PipelineStorage {
         call: LogMetadata,
         logger: LogMetadata,
         context: LogMetadata,
+        extraFlags: UInt8,
         timestamp: Int64,
         _ pending: inout PendingCall,
         canPark: Bool
@@ -645,7 +657,7 @@ extension PipelineStorage {
         }
         let outcome = store(
             stripe, grant: grant, timestamp: timestamp, level: level, label: label, message: message, file: file,
-            function: function, line: line, call: call, logger: logger, context: context)
+            function: function, line: line, call: call, logger: logger, context: context, extraFlags: extraFlags)
         stripe.pointee.inTransit -= 1
         guard case .stored(let signal) = outcome else {
             preconditionFailure("internal inconsistency: a record did not fit the chunk taken for it")

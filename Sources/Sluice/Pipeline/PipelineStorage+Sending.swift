@@ -13,7 +13,8 @@ extension PipelineStorage {
         function: String,
         line: UInt,
         callMetadata: LogMetadata,
-        loggerMetadata: LogMetadata
+        loggerMetadata: LogMetadata,
+        extraFlags: UInt8 = 0
     ) async -> SubmitOutcome {
         var generation = roomWaiters.generation
         let timestamp = LogTimestamp.now().nanosecondsSinceEpoch
@@ -38,8 +39,8 @@ extension PipelineStorage {
         func attempt() -> SubmitOutcome {
             complete(
                 level: level, label: label, message: message, file: file, function: function, line: line,
-                call: callMetadata, logger: loggerMetadata, context: context, timestamp: timestamp, &pending,
-                canPark: false)
+                call: callMetadata, logger: loggerMetadata, context: context, extraFlags: extraFlags,
+                timestamp: timestamp, &pending, canPark: false)
         }
         var outcome = attempt()
         // A task of another pipeline's executor holds that pipeline up while it waits: it waits

@@ -76,6 +76,15 @@ package final class PipelineStorage: @unchecked Sendable {
             return id
         }
     }
+    /// The processing stages' options.
+    package let stageOptions: StageOptions
+    /// The stages that decide at the call: sampling and the rate limit.
+    package let samplingRules: SamplingRules
+    package let rateLimit: RateLimitTable?
+    /// The lowest level a backtrace keeps, if one is on.
+    package let backtraceLevel: LogLevel?
+    /// The accounting of the stages in the pipeline; under `lock`.
+    @exclusivity(unchecked) package var stageLedger: StageLedger
 
     package init(
         queue options: QueueOptions,
@@ -91,7 +100,8 @@ package final class PipelineStorage: @unchecked Sendable {
         synchronous: Bool = false,
         timers: ThreadExecutor? = nil,
         host: CooperativeHost? = nil,
-        id: UInt64 = PipelineStorage.makeID()
+        id: UInt64 = PipelineStorage.makeID(),
+        stages: StageOptions = .none
     ) {
         self.id = id
         self.stripes = RecordStripes(count: stripes)
@@ -101,7 +111,7 @@ package final class PipelineStorage: @unchecked Sendable {
         self.roomWaiters = roomWaiters
         chunks = ChunkStore(
             chunkSize: chunkSize, byteLimit: options.maxBytes, memoryFreed: { roomWaiters.wakeAll() })
-        batches = BatchPool(batchCapacity: batchSize, chunks: chunks)
+        batches = BatchPool(batchCapacity: batchSize, chunks: chunks, sinks: sinks.count)
         self.sources = sources
         self.events = events
         self.batchSize = batchSize
@@ -112,9 +122,26 @@ package final class PipelineStorage: @unchecked Sendable {
         self.flushLevel = synchronous ? 0 : flushOnLevel
         self.timers = timers ?? ThreadExecutor(name: "sluice-collector", pipelineID: id)
         self.host = host
-        self.levels = LevelRegistry(policy: levels, minimumSinkLevel: sinks.map(\.level).min() ?? .critical)
+        self.levels = LevelRegistry(
+            policy: levels, minimumSinkLevel: sinks.map(\.level).min() ?? .critical,
+            backtraceLevel: stages.backtrace?.level)
         sinkLevels = sinks.map(\.level)
         self.stallTimeout = stallTimeout
+        stageOptions = stages
+        samplingRules = SamplingRules(stages.sampling)
+        rateLimit = stages.rateLimit.map(RateLimitTable.init)
+        backtraceLevel = stages.backtrace?.level
+        stageLedger = StageLedger(sinks: sinks.count, transformers: stages.transformers.map(\.name))
+    }
+
+    /// What the stages decide for a logger with `label`: its sampler and its label's key in the rate
+    /// limit. (Its thresholds, the backtrace's level included, are the shared ``LevelThreshold``.)
+    package func loggerStages(for label: String) -> LoggerStages {
+        LoggerStages(
+            sampler: samplingRules.sampler(for: label),
+            rateLimit: rateLimit,
+            labelKey: rateLimit == nil ? 0 : RateLimitTable.labelKey(label)
+        )
     }
 
     /// Runs `body` with the queue's lock and every stripe's lock held: a consistent view of every
