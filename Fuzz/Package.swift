@@ -31,6 +31,7 @@ let package = Package(
         .executableTarget(name: "FuzzLogLevel", dependencies: ["FuzzSupport", sluice], swiftSettings: fuzzTarget),
         .executableTarget(
             name: "FuzzLabelFileNames", dependencies: ["FuzzSupport", sluice], swiftSettings: fuzzTarget),
+        .executableTarget(name: "FuzzRedaction", dependencies: ["FuzzSupport", sluice], swiftSettings: fuzzTarget),
         .executableTarget(name: "FuzzRecords", dependencies: ["FuzzSupport", sluice], swiftSettings: fuzzTarget),
         .executableTarget(
             name: "FuzzPostgresCopy", dependencies: ["FuzzSupport", sluice, sluicePostgres], swiftSettings: fuzzTarget),

@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(FuzzFormats FuzzSyslog FuzzHTTPBodies FuzzArchiveNames FuzzLogLevel FuzzLabelFileNames FuzzRecords FuzzPostgresCopy)
+    targets=(FuzzFormats FuzzSyslog FuzzHTTPBodies FuzzArchiveNames FuzzLogLevel FuzzLabelFileNames FuzzRedaction FuzzRecords FuzzPostgresCopy)
 fi
 
 swift build --package-path "$here" --sanitize=fuzzer --sanitize=address >&2

@@ -105,6 +105,49 @@ private struct FailingSink: LogSink {
         #expect(stats.sinks[0].written == stats.written)
     }
 
+    @Test func filteredGeneratedAndRedactedRecordsAreExported() async throws {
+        let memory = MemorySink(name: "memory")
+        let pipeline = try LogPipeline(
+            sinks: [memory.filtered(.labels(exclude: ["quiet"]))], level: .trace, levelEnvironmentVariable: nil,
+            stages: StageOptions(
+                sampling: [SamplingRule(label: "sampled", keep: .oneIn(2))],
+                rateLimit: .perCallSite(3, per: .seconds(60)),
+                deduplication: Deduplication(),
+                transformers: [LogTransformer("drop-x") { $0.message == "x" ? nil : $0 }]),
+            onInternalError: .ignore)
+        for _ in 0..<10 {
+            pipeline.logger(label: "sampled").info("s", metadata: ["password": "p"])
+        }
+        for index in 0..<10 {
+            pipeline.logger(label: "limited").info("l \(index)")
+        }
+        pipeline.logger(label: "t").info("x")
+        pipeline.logger(label: "quiet").info("q")
+        let report = await pipeline.shutdown()
+        let metrics = TestMetrics()
+        PipelineMetrics(pipeline: pipeline, factory: metrics).collect()
+        let stats = report.stats
+        #expect(stats.isBalanced && stats.inFlight == 0, "\(stats)")
+        for (reason, value) in [
+            ("sampled", stats.filtered.sampled), ("rate_limited", stats.filtered.rateLimited),
+            ("deduplicated", stats.filtered.deduplicated), ("transformed", stats.filtered.transformed),
+            ("sink_filter", stats.filtered.sinkFilter), ("backtrace", stats.filtered.backtrace),
+        ] {
+            #expect(try counter(metrics, "sluice_records_filtered_total", [("reason", reason)]) == Int64(value))
+        }
+        // Ten "s": five sampled out, three of the rest through the limit (two repeats of the first);
+        // ten "l": three through.
+        #expect(stats.filtered.sampled == 5 && stats.filtered.rateLimited == 9 && stats.filtered.deduplicated == 2)
+        #expect(stats.filtered.transformed == 1 && stats.filtered.sinkFilter == 1)
+        #expect(try counter(metrics, "sluice_records_generated_total") == Int64(stats.generated))
+        #expect(try counter(metrics, "sluice_records_redacted_total") == Int64(stats.redacted))
+        // Two rate-limit summaries and one of repeats; the three "s" were redacted before they were
+        // compared.
+        #expect(stats.generated == 3 && stats.redacted == 3)
+        #expect(try counter(metrics, "sluice_sink_records_filtered_total", [("sink", "memory")]) == 1)
+        #expect(try counter(metrics, "sluice_transformer_records_dropped_total", [("transformer", "drop-x")]) == 1)
+    }
+
     @Test func countersGrowByTheIncreaseBetweenExports() async throws {
         let capture = try LogCapture()
         let metrics = TestMetrics()

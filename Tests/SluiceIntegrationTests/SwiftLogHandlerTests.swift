@@ -55,6 +55,42 @@ private struct PaymentDeclined: Error, CustomStringConvertible {
         await capture.shutdown()
     }
 
+    /// The stages apply to swift-log's loggers as to Sluice's own: sampling and the rate limit at
+    /// the call, the backtrace for records below the handler's level, redaction before the sink.
+    @Test func stagesApplyToSwiftLogCalls() async throws {
+        let memory = MemorySink(level: .info)
+        let pipeline = try LogPipeline(
+            sinks: [memory], level: .info, levelEnvironmentVariable: nil,
+            stages: StageOptions(
+                sampling: [SamplingRule(label: "sampled", keep: .oneIn(4))],
+                rateLimit: .perCallSite(2, per: .seconds(60)),
+                backtrace: Backtrace(level: .debug, capacity: 8)),
+            onInternalError: .ignore)
+        let sampled = Logging.Logger(label: "sampled") { pipeline.logHandler(label: $0, metadataProvider: nil) }
+        var limited = Logging.Logger(label: "limited") { pipeline.logHandler(label: $0, metadataProvider: nil) }
+        // swift-log checks the handler's level before it calls the handler: a backtrace needs the
+        // debug records to get that far. The sinks still take info and above only.
+        limited.logLevel = .debug
+        for index in 0..<8 {
+            sampled.info("s", metadata: ["i": "\(index)"])
+        }
+        for _ in 0..<5 {
+            limited.info("l", metadata: ["token": "t-1"])
+        }
+        limited.debug("before the error")
+        limited.error("failed")
+        let report = await pipeline.shutdown()
+        let stats = report.stats
+        #expect(stats.filtered.sampled == 6 && stats.filtered.rateLimited == 3, "\(stats)")
+        let messages = memory.records.map(\.message)
+        #expect(messages.filter { $0 == "s" }.count == 2 && messages.filter { $0 == "l" }.count == 2)
+        #expect(memory.records.first { $0.message == "l" }?.metadata["token"] == "[REDACTED]")
+        let failed = try #require(messages.firstIndex(of: "failed"))
+        #expect(messages[failed - 1] == "before the error")
+        #expect(memory.records[failed - 1].metadata["backtrace"] == true)
+        #expect(stats.isBalanced && stats.inFlight == 0)
+    }
+
     /// swift-log's documented value-semantics test for handlers.
     @Test func logLevelAndMetadataAreValues() async throws {
         let capture = try LogCapture()

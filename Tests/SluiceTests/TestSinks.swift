@@ -116,10 +116,3 @@ final class ErrorCollector: Sendable {
         errors.withLock { $0 }
     }
 }
-
-extension PipelineStats {
-    /// Every record accounted for exactly once.
-    var isBalanced: Bool {
-        logged == written + dropped.total + inFlight
-    }
-}

@@ -307,10 +307,3 @@ final class HTTPReceiverProcess: @unchecked Sendable {
         }
     }
 }
-
-extension PipelineStats {
-    /// Every record accounted for exactly once.
-    var isBalanced: Bool {
-        logged == written + dropped.total + inFlight
-    }
-}

@@ -144,10 +144,10 @@ func check(_ condition: Bool, _ message: @autoclosure () -> String) {
 /// in flight from the moment they log).
 func checkAccounting(after fault: String) {
     let stats = pipeline.stats
-    let gap = stats.logged - (stats.written + stats.dropped.total + stats.inFlight)
+    // With the processing stages: logged + generated == written + dropped + filtered + in flight.
     check(
-        gap == 0,
-        "after \(fault): logged \(stats.logged) != written \(stats.written) + dropped \(stats.dropped.total) + in flight \(stats.inFlight)"
+        stats.isBalanced,
+        "after \(fault): logged \(stats.logged) + generated \(stats.generated) != written \(stats.written) + dropped \(stats.dropped.total) + filtered \(stats.filtered.total) + in flight \(stats.inFlight)"
     )
     if overflow == .block {
         check(

@@ -21,6 +21,9 @@ struct ChildConfig: Codable {
     var rate: Double? = nil
     var seconds: Double? = nil
     var postgres: String? = nil  // a libpq connection string, for the postgres sink
+    /// The processing stages: nil for the pipeline's defaults (the default redaction), "none", or
+    /// "s6" (the default redaction, a rate limit and a sampler that remove nothing from the workload).
+    var stages: String? = nil
 }
 
 /// What one child process reports.
@@ -40,6 +43,11 @@ struct RunResult: Codable {
     var callerAllocationsPerRecord: Double?
     var loggerAllocationsPerRecord: Double?
     var disabledNanoseconds: Double?
+    /// S3: a call over its call site's rate limit, and one a sampler leaves out, through the same
+    /// non-inlined wrapper as the disabled call.
+    var rateLimitedNanoseconds: Double?
+    var sampledOutNanoseconds: Double?
+    var suppressedAllocations: UInt64?
     var disabledAllocations: UInt64?
     var emptyCallNanoseconds: Double?
     var flushIdle: [Double]?  // p50, p99 in microseconds
@@ -84,6 +92,21 @@ actor NullSink: LogSink {
 
 func makeFormat(_ name: String) -> any LogFormat {
     name == "json" ? JSONFormat() : TextFormat()
+}
+
+/// The stages a run configures (`ChildConfig.stages`).
+func makeStages(_ name: String?) -> StageOptions {
+    switch name {
+    case "none": .none
+    case "s6":
+        // Every stage that decides at the call runs for every workload record, and keeps it: the
+        // sampler keeps 1 in 1 and the limit (per call site) is far above what one producer logs.
+        StageOptions(
+            redaction: .default,
+            sampling: [SamplingRule(label: Workload.label, keep: .oneIn(1))],
+            rateLimit: .perCallSite(100_000_000, per: .seconds(1)))
+    default: StageOptions()
+    }
 }
 
 func makePolicy(_ name: String) -> OverflowPolicy {
@@ -177,7 +200,8 @@ func runSluice(_ config: ChildConfig) async throws -> RunResult {
         levelEnvironmentVariable: nil,
         queue: QueueOptions(
             capacity: config.capacity ?? QueueOptions().capacity, maxBytes: config.maxBytes ?? QueueOptions().maxBytes,
-            overflow: makePolicy(config.policy))
+            overflow: makePolicy(config.policy)),
+        stages: makeStages(config.stages)
     )
     let log = pipeline.logger(label: Workload.label)
     let timed = config.timed
@@ -483,6 +507,16 @@ func emptyCall(_ log: SluiceLogger, _ index: Int) {
     }
 }
 
+/// A call over its call site's rate limit (or left out by a sampler): the same shape as the
+/// disabled call, with its own call site.
+@inline(never)
+func suppressedCall(_ log: SluiceLogger, _ index: Int) {
+    log.info(
+        "request handled",
+        metadata: ["request_id": .string(Workload.requestID(producer: 0, index: index)), "status": 200]
+    )
+}
+
 @inline(never)
 func disabledCall(_ log: SluiceLogger, _ index: Int) {
     log.debug(
@@ -510,6 +544,26 @@ func runDisabledCall(_ config: ChildConfig) async throws -> RunResult {
         emptyCall(log, index)
     }
     result.emptyCallNanoseconds = Double(monotonicNanoseconds() - emptyStart) / Double(iterations)
+
+    // Calls the stages leave out at the call: over a rate limit of one per hour, and sampled out.
+    let limited = try LogPipeline(
+        sinks: [NullSink(format: TextFormat())], level: .info, levelEnvironmentVariable: nil,
+        stages: StageOptions(rateLimit: .perCallSite(1, per: .seconds(3_600))))
+    let sampled = try LogPipeline(
+        sinks: [NullSink(format: TextFormat())], level: .info, levelEnvironmentVariable: nil,
+        stages: StageOptions(sampling: [SamplingRule(label: Workload.label, keep: .probability(0))]))
+    for (pipeline, path) in [(limited, \RunResult.rateLimitedNanoseconds), (sampled, \.sampledOutNanoseconds)] {
+        let logger = pipeline.logger(label: Workload.label)
+        let before = threadAllocations()
+        let start = monotonicNanoseconds()
+        for index in 0..<iterations {
+            suppressedCall(logger, index)
+        }
+        result[keyPath: path] = Double(monotonicNanoseconds() - start) / Double(iterations)
+        // The first call at a call site takes its slot in the rate limit (allocates once).
+        result.suppressedAllocations = (result.suppressedAllocations ?? 0) + (threadAllocations() - before)
+        await pipeline.shutdown()
+    }
 
     // An enabled call with its message and metadata built beforehand: what Sluice itself allocates.
     let metadata: LogMetadata = ["request_id": "0000000000000001", "status": 200, "path": "/api/v1/items"]

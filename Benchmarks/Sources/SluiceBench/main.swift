@@ -8,7 +8,7 @@
 import Foundation
 
 struct Options {
-    var scenarios: [String] = ["S1", "S2", "S3", "S4", "S5", "F", "D"]
+    var scenarios: [String] = ["S1", "S2", "S3", "S4", "S5", "S6", "F", "D"]
     var steadySeconds = 5.0
     var records = 1_000_000
     var producers = 100
@@ -27,7 +27,7 @@ struct Options {
     var postgres: String?
 
     static let usage = """
-        usage: sluice-bench [--scenario S1,S2,S3,S4,S5,F,D] [--records N] [--producers N] [--policy block|dropOldest|dropNewest]
+        usage: sluice-bench [--scenario S1,S2,S3,S4,S5,S6,F,D] [--records N] [--producers N] [--policy block|dropOldest|dropNewest]
                             [--format text|json] [--sink file|null] [--runs N] [--quick] [--json]
                             [--capacity N] [--max-bytes N]
                             [--systems sluice,limit,naive,swiftlog,spdlog] [--spdlog PATH] [--dir PATH]
@@ -183,7 +183,8 @@ func median(_ config: ChildConfig) throws -> RunResult {
 }
 
 func config(
-    _ system: String, _ scenario: String, policy: String? = nil, timed: Bool = false, sink: String? = nil
+    _ system: String, _ scenario: String, policy: String? = nil, timed: Bool = false, sink: String? = nil,
+    stages: String? = nil
 ) -> ChildConfig {
     let producers = scenario == "S2" ? options.producers : 1
     let sink = sink ?? (["sluice"].contains(system) ? options.sink : "file")
@@ -205,7 +206,8 @@ func config(
         timed: timed,
         capacity: options.capacity,
         maxBytes: options.maxBytes,
-        postgres: options.postgres
+        postgres: options.postgres,
+        stages: stages
     )
 }
 
@@ -274,6 +276,17 @@ for scenario in ["S1", "S2"] where options.scenarios.contains(scenario) {
             Options.fail("unknown system \(system)")
         }
     }
+}
+
+// S6: S1's workload with the default redaction, a rate limit and a sampler (which keep every
+// record), against S1 with no stage at all, in this run.
+var stagesRun: (with: RunResult, without: RunResult)?
+if options.scenarios.contains("S6") && systems.contains("sluice") {
+    var without = config("sluice", "S1", stages: "none")
+    var with = config("sluice", "S1", stages: "s6")
+    without.scenario = "S1"
+    with.scenario = "S1"
+    stagesRun = (try median(with), try median(without))
 }
 
 var steady: RunResult?
@@ -403,6 +416,29 @@ for (sink, target) in [("sqlite", 300e3), ("postgres", 200e3)] {
                 measured: "\(format(nanoseconds: p99)) vs \(format(nanoseconds: fileP99))", met: p99 <= fileP99 * 1.2))
     }
 }
+if let (with, without) = stagesRun {
+    let ratio = with.recordsPerSecond / max(without.recordsPerSecond, 1)
+    let cpuWith = with.cpuPerRecord?.values.reduce(0, +) ?? 0
+    let cpuWithout = without.cpuPerRecord?.values.reduce(0, +) ?? 0
+    goals.append(
+        Goal(
+            name: "S6: S1 with the default redaction, a rate limit and a sampler vs S1 without stages",
+            target: "≥ 0.85×",
+            measured: String(
+                format: "%.2f× (%@/s vs %@/s); CPU per record %.0f ns vs %.0f ns", ratio,
+                format(rate: with.recordsPerSecond), format(rate: without.recordsPerSecond), cpuWith, cpuWithout),
+            met: ratio >= 0.85))
+}
+if let disabled, let limited = disabled.rateLimitedNanoseconds {
+    let marginal = max(0, limited - (disabled.emptyCallNanoseconds ?? 0))
+    goals.append(
+        Goal(
+            name: "S3 rate-limited call (beyond an empty non-inlined call)", target: "≤ 10 ns",
+            measured: String(
+                format: "%.2f ns (%.2f ns with the call; sampled out %.2f ns)", marginal, limited,
+                disabled.sampledOutNanoseconds ?? 0),
+            met: marginal <= 10))
+}
 if let disabled, let ns = disabled.disabledNanoseconds {
     // The benchmark calls through a non-inlined wrapper so the loop cannot be optimized away; the
     // wrapper's own cost (measured with an empty body) is not the logger's.
@@ -422,9 +458,11 @@ if let disabled, let ns = disabled.disabledNanoseconds {
             measured: String(format: "%.4f", own), met: own < 0.0005))
 }
 
-let allVerified = (rows.values.flatMap(\.values) + [steady].compactMap { $0 } + steadyPeers.values).allSatisfy {
-    $0.verification == nil || $0.verification == "ok"
-}
+let allVerified =
+    (rows.values.flatMap(\.values) + [steady, stagesRun?.with, stagesRun?.without].compactMap { $0 }
+    + steadyPeers.values).allSatisfy {
+        $0.verification == nil || $0.verification == "ok"
+    }
 
 if options.json {
     struct Output: Codable {
@@ -440,6 +478,7 @@ if options.json {
         var formatters: RunResult?
         var steady: RunResult?
         var steadyPeers: [String: RunResult]
+        var stages: [String: RunResult]
         var goals: [Goal]
         var allVerified: Bool
     }
@@ -447,7 +486,8 @@ if options.json {
         records: options.records, policy: options.policy, format: options.format, sink: options.sink,
         runs: options.runs,
         cores: ProcessInfo.processInfo.activeProcessorCount, rows: rows, disabledCall: disabled, flush: flush,
-        formatters: formatters, steady: steady, steadyPeers: steadyPeers, goals: goals,
+        formatters: formatters, steady: steady, steadyPeers: steadyPeers,
+        stages: stagesRun.map { ["with": $0.with, "without": $0.without] } ?? [:], goals: goals,
         allVerified: allVerified
     )
     let encoder = JSONEncoder()
@@ -554,6 +594,26 @@ if options.json {
                 format:
                     "Enabled call, message and metadata built beforehand: %.2f allocations per record by Sluice itself.",
                 disabled.loggerAllocationsPerRecord ?? 0))
+    }
+    if let limited = disabled?.rateLimitedNanoseconds {
+        print(
+            String(
+                format:
+                    "S3: a call over its call site's rate limit costs %.2f ns through the same wrapper, a call a sampler leaves out %.2f ns (message and metadata never built); %llu allocations in %d of each (a call site's first call takes its slot).",
+                limited, disabled?.sampledOutNanoseconds ?? 0, disabled?.suppressedAllocations ?? 0,
+                max(options.records * 100, 1_000_000)))
+    }
+    if let (with, without) = stagesRun {
+        func cpu(_ result: RunResult) -> String {
+            (result.cpuPerRecord ?? [:]).sorted { $0.key < $1.key }.map {
+                String(format: "%@ %.0f ns", $0.key, $0.value)
+            }
+            .joined(separator: ", ")
+        }
+        print(
+            "S6: S1's workload with the default redaction, a rate limit and a sampler (keeping every record): \(format(rate: with.recordsPerSecond))/s, verified: \(with.verification ?? "-"); without any stage: \(format(rate: without.recordsPerSecond))/s, verified: \(without.verification ?? "-")."
+        )
+        print("S6 CPU per record by thread: with stages \(cpu(with)); without \(cpu(without)).")
     }
     if let caller = sluiceRow["S1"]?.callerAllocationsPerRecord {
         print(

@@ -91,9 +91,34 @@ if scenario == "F" {
     print("F: formatted \(count) records with each of \(formats.joined(separator: ", ")) (\(bytes) bytes)")
     exit(0)
 }
+/// The stages a probe runs: `none`; `redaction` (the default redaction); `s6` (the default
+/// redaction, a rate limit and a sampler that remove nothing from the workload, as in scenario S6);
+/// `patterns` (the default redaction and every built-in pattern, messages included); `rewrite`
+/// (every record redacted); `transformer` (an identity transformer).
+func probeStages(_ name: String?) -> StageOptions {
+    switch name {
+    case "redaction": StageOptions()
+    case "s6":
+        StageOptions(
+            sampling: [SamplingRule(label: "bench", keep: .oneIn(1))],
+            rateLimit: .perCallSite(100_000_000, per: .seconds(1)))
+    case "patterns":
+        StageOptions(redaction: Redaction.default.addingPatterns(RedactionPattern.builtIn, inMessages: true))
+    // Every workload record rewritten: its `status` is redacted.
+    case "rewrite": StageOptions(redaction: Redaction.default.addingKeys(["status"]))
+    // Every workload record decoded for a transformer and encoded again.
+    case "transformer": StageOptions(transformers: [LogTransformer("identity") { $0 }])
+    default: .none
+    }
+}
+
 if scenario == "P" {
     // The log call and the collector's take on one thread, for callgrind: N workload records logged
-    // in rounds of 512, each round taken (and with a format name, formatted) like a batch.
+    // in rounds of 512, each round taken (and with a format name, formatted) like a batch, with the
+    // stages named by the fourth argument (none, redaction, s6, patterns) where the collector runs
+    // them.
+    //
+    //     valgrind --tool=callgrind .build/release/sluice-probe P 100000 text s6
     let count = Int(CommandLine.arguments.dropFirst(2).first ?? "100000") ?? 100_000
     let formatName = CommandLine.arguments.dropFirst(3).first
     let format: (any LogFormat)? =
@@ -102,7 +127,7 @@ if scenario == "P" {
         case "json": JSONFormat()
         default: nil
         }
-    let pipeline = SingleThreadedPipeline()
+    let pipeline = SingleThreadedPipeline(stages: probeStages(CommandLine.arguments.dropFirst(4).first))
     let log = pipeline.logger(label: "bench")
     var output = LogOutput()
     var taken = 0
@@ -128,6 +153,39 @@ if scenario == "P" {
         taken += pipeline.drain(formattingWith: format, into: &output)
     }
     print("P: logged and took \(taken) records")
+    exit(0)
+}
+if scenario == "L" {
+    // Calls the stages leave out at the call, on one thread, for callgrind: N calls from one call
+    // site over its rate limit, then N calls a sampler leaves out, then N calls below the level.
+    //
+    //     valgrind --tool=callgrind --toggle-collect='*limitedCalls*' .build/release/sluice-probe L 1000000
+    let count = Int(CommandLine.arguments.dropFirst(2).first ?? "1000000") ?? 1_000_000
+    let limited = SingleThreadedPipeline(
+        stages: StageOptions(redaction: .none, rateLimit: .perCallSite(1, per: .seconds(3_600))))
+    let sampled = SingleThreadedPipeline(
+        stages: StageOptions(redaction: .none, sampling: [SamplingRule(label: "bench", keep: .probability(0))]))
+    var output = LogOutput()
+    func nanoseconds(_ body: () -> Void) -> Double {
+        let start = ContinuousClock.now
+        body()
+        let elapsed = start.duration(to: .now)
+        return (Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9)
+            / Double(count)
+    }
+    let limitedLogger = limited.logger(label: "bench")
+    let sampledLogger = sampled.logger(label: "bench")
+    var quiet = limited.logger(label: "bench")
+    quiet.level = .info
+    let limitedCost = nanoseconds { limitedCalls(limitedLogger, count) }
+    let sampledCost = nanoseconds { sampledOutCalls(sampledLogger, count) }
+    let disabledCost = nanoseconds { disabledCalls(quiet, count) }
+    let kept = limited.drain(into: &output) + sampled.drain(into: &output)
+    print(
+        String(
+            format:
+                "L: per call: rate limited %.2f ns, sampled out %.2f ns, below the level %.2f ns (%d calls each; %d kept)",
+            limitedCost, sampledCost, disabledCost, count, kept))
     exit(0)
 }
 let producers = scenario == "S2" ? 100 : 1
@@ -169,3 +227,24 @@ let seconds =
 print(
     "\(scenario): \(String(format: "%.2f", Double(report.written) / seconds / 1e6)) M records/s, written \(report.written), dropped \(report.dropped.total)"
 )
+
+@inline(never)
+func limitedCalls(_ log: SluiceLogger, _ count: Int) {
+    for index in 0..<count {
+        log.info("request handled", metadata: ["request_id": .string(String(index)), "status": 200])
+    }
+}
+
+@inline(never)
+func sampledOutCalls(_ log: SluiceLogger, _ count: Int) {
+    for index in 0..<count {
+        log.info("request handled", metadata: ["request_id": .string(String(index)), "status": 200])
+    }
+}
+
+@inline(never)
+func disabledCalls(_ log: SluiceLogger, _ count: Int) {
+    for index in 0..<count {
+        log.trace("request handled", metadata: ["request_id": .string(String(index)), "status": 200])
+    }
+}

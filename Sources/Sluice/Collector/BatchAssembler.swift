@@ -43,7 +43,16 @@ package struct StripeCuts {
 /// the number of records dropped for overflow since the previous take, so a gap shows a loss.
 package struct BatchAssembler {
     private var staged: [UnsafeRawPointer] = []
+    /// Each processed record's sinks (bit `i`: sink `i`), when routing follows the stages' masks.
+    private var masks: [UInt64] = []
     private var head = 0
+    /// Whether the collector runs stages over what is taken: records then count as unprocessed
+    /// until the stages replaced them.
+    package var runsStages = false
+    /// Whether the stages route records by mask (sink filters, backtraces).
+    package var tracksMasks = false
+    /// Where the records the stages have not processed yet begin (they are the last ones staged).
+    package private(set) var unprocessedStart = 0
     /// Sequence numbers to skip before the staged record at `index`.
     private var gaps: [(index: Int, count: UInt64)] = []
     package private(set) var nextSequence: UInt64 = 1
@@ -59,11 +68,57 @@ package struct BatchAssembler {
     /// Records staged.
     package var count: Int { staged.count - head }
 
+    /// The staged records the stages have not processed yet.
+    package var unprocessed: ArraySlice<UnsafeRawPointer> { staged[unprocessedStart...] }
+
+    /// Calls `body` with the staged records the stages have not processed yet, in place.
+    package func withUnprocessed<R>(_ body: (UnsafeBufferPointer<UnsafeRawPointer>) -> R) -> R {
+        staged.withUnsafeBufferPointer { all in
+            body(UnsafeBufferPointer(rebasing: all[min(unprocessedStart, all.count)...]))
+        }
+    }
+
+    /// The stages kept every unprocessed record as it was: they count as processed now, with
+    /// `newMasks` (when ``tracksMasks``).
+    package mutating func markProcessed(masks newMasks: [UInt64]) {
+        if tracksMasks {
+            masks.removeSubrange(min(unprocessedStart, masks.count)...)
+            masks.append(contentsOf: newMasks)
+        }
+        unprocessedStart = staged.count
+    }
+
+    /// Replaces the unprocessed records with what the stages made of them (and their masks, when
+    /// ``tracksMasks``).
+    package mutating func replaceUnprocessed(with records: [UnsafeRawPointer], masks newMasks: [UInt64]) {
+        staged.replaceSubrange(unprocessedStart..., with: records)
+        if tracksMasks {
+            masks.removeSubrange(min(unprocessedStart, masks.count)...)
+            masks.append(contentsOf: newMasks)
+        }
+        unprocessedStart = staged.count
+    }
+
+    /// Stages a record a stage wrote by itself (already processed).
+    package mutating func appendProcessed(_ record: UnsafeRawPointer, mask: UInt64) {
+        precondition(unprocessedStart == staged.count, "internal inconsistency: unprocessed records staged")
+        staged.append(record)
+        if tracksMasks {
+            masks.append(mask)
+        }
+        unprocessedStart = staged.count
+    }
+
     /// Stages the records of a take, after skipping as many sequence numbers as records were dropped
     /// for overflow since the previous take.
     package mutating func add(_ cuts: StripeCuts, overflowDropsSoFar: Int) {
         guard !cuts.isEmpty else { return }
         compact()
+        defer {
+            if !runsStages {
+                unprocessedStart = staged.count
+            }
+        }
         if overflowDropsSoFar > overflowDropsSeen {
             gaps.append((staged.count, UInt64(overflowDropsSoFar - overflowDropsSeen)))
             overflowDropsSeen = overflowDropsSoFar
@@ -162,7 +217,7 @@ package struct BatchAssembler {
         let n = min(limit, count)
         for offset in 0..<n {
             let index = head + offset
-            if let gap = gaps.first, gap.index <= index {
+            while let gap = gaps.first, gap.index <= index {
                 nextSequence &+= gap.count
                 gaps.removeFirst()
             }
@@ -170,10 +225,14 @@ package struct BatchAssembler {
             UnsafeMutableRawPointer(mutating: record).storeBytes(
                 of: nextSequence, toByteOffset: RecordLayout.sequenceOffset, as: UInt64.self)
             nextSequence &+= 1
-            batch.append(record)
+            if tracksMasks {
+                batch.append(record, mask: masks[index])
+            } else {
+                batch.append(record)
+            }
         }
         head += n
-        batch.seal()
+        batch.seal(masked: tracksMasks)
     }
 
     /// Discards everything staged (shutdown) and appends the bytes they took in each chunk to `runs`.
@@ -189,8 +248,10 @@ package struct BatchAssembler {
             }
         }
         staged.removeAll(keepingCapacity: true)
+        masks.removeAll(keepingCapacity: true)
         gaps.removeAll()
         head = 0
+        unprocessedStart = 0
         return discarded
     }
 
@@ -201,9 +262,17 @@ package struct BatchAssembler {
         } else {
             staged.removeFirst(head)
         }
+        if tracksMasks {
+            if head >= masks.count {
+                masks.removeAll(keepingCapacity: true)
+            } else {
+                masks.removeFirst(head)
+            }
+        }
         for index in gaps.indices {
             gaps[index].index -= head
         }
+        unprocessedStart -= head
         head = 0
     }
 }

@@ -21,6 +21,12 @@ package actor Collector {
     // Reused from take to take.
     private var cuts = StripeCuts()
     private var runs: [ChunkRun] = []
+    /// The processing stages that run here, over every take.
+    private let stages: StageRunner
+    /// The timer for a run of repeats whose window ends, and when it fires.
+    private var stageTimer: ThreadExecutor.TimerHandle?
+    private var stageTimerAt: ContinuousClock.Instant?
+    private var stageDeadline: Int64?
 
     /// Fulfilled when the collector has drained the queue at shutdown and queued a close for every
     /// sink.
@@ -37,6 +43,7 @@ package actor Collector {
         batching: BatchingOptions,
         stallTimeout: Duration,
         ticks: AsyncStream<CollectorEvent>.Continuation,
+        filters: [SinkFilter?] = [],
         reportError: @escaping @Sendable (InternalError) -> Void
     ) {
         self.executor = executor
@@ -47,6 +54,12 @@ package actor Collector {
         self.reportError = reportError
         tickAction = { [ticks] in ticks.yield(.tick) }
         self.batching = BatchingStateMachine(maxRecords: batching.maxRecords, maxDelay: batching.maxDelay)
+        stages = StageRunner(
+            core: core, filters: filters.isEmpty ? Array(repeating: nil, count: drivers.count) : filters,
+            reportError: reportError)
+        assembler.runsStages = stages.isActive
+        assembler.tracksMasks = stages.usesMasks
+        core.rateLimit?.start(on: executor) { [ticks] in ticks.yield(.stageTick) }
     }
 
     /// Processes events until shutdown has drained everything.
@@ -54,6 +67,11 @@ package actor Collector {
         for await event in events {
             await handle(event)
             if shutdownDeadline != nil && core.isDrained {
+                // What the stages still hold goes out last: a run of repeats, the last window's
+                // rate-limit summaries.
+                if stages.finish(into: &assembler, executor: executor) {
+                    await perform(batching.flushRequested(pending: core.pendingCount))
+                }
                 break
             }
             await parkIfIdle()
@@ -61,7 +79,10 @@ package actor Collector {
         // Every record is now in a sink inbox (or counted); close the sinks behind their batches.
         core.closeIntake()
         core.discardStaged(&assembler)
+        stages.abandon(executor: executor)
+        stages.close()
         cancelTick()
+        cancelStageTimer()
         for driver in drivers {
             driver.inbox.enqueueControl(.close)
         }
@@ -91,6 +112,16 @@ package actor Collector {
         case .tick:
             tickTimer = nil
             await perform(batching.tick(pending: core.pendingCount, now: .now))
+        case .stageTick:
+            if let at = stageTimerAt, at <= .now {
+                stageTimer = nil
+                stageTimerAt = nil
+            }
+            guard shutdownDeadline == nil else { return }
+            if stages.sweep(into: &assembler, now: LogTimestamp.now().nanosecondsSinceEpoch) {
+                await perform(batching.flushRequested(pending: core.pendingCount))
+            }
+            scheduleStageTimer()
         case .flush(let barrier):
             await passBarrier(.flush(barrier), barrier)
         case .reopen(let barrier):
@@ -105,6 +136,10 @@ package actor Collector {
     /// Delivers everything queued, then puts `marker` in every sink's inbox behind those batches.
     private func passBarrier(_ marker: SinkInbox.Item, _ barrier: FlushBarrier) async {
         await perform(batching.flushRequested(pending: core.pendingCount))
+        // A flush shows what the stages held back so far (repeats, rate-limited calls) too.
+        if stages.flush(into: &assembler) {
+            await perform(batching.flushRequested(pending: core.pendingCount))
+        }
         for driver in drivers where driver.inbox.enqueueControl(marker) != .accepted {
             // Abandoned at the shutdown deadline: there is nothing left to do for this sink.
             barrier.sinkFinished(driver.index, succeeded: true)
@@ -122,19 +157,50 @@ package actor Collector {
                 tickTimer = executor.schedule(at: deadline, tickAction)
                 return
             case .takeFullBatches:
-                core.take(into: &assembler, cuts: &cuts, runs: &runs, fullBatchesOnly: true)
+                take(fullBatchesOnly: true)
                 while assembler.count >= batching.maxRecords {
                     guard await deliverNext() else { return }
                 }
             case .takeAll:
                 // Bounded by what is queued now, so a steady stream of records cannot keep us here.
-                core.take(into: &assembler, cuts: &cuts, runs: &runs)
+                take(fullBatchesOnly: false)
                 while assembler.count > 0 {
                     guard await deliverNext() else { return }
                 }
             }
             action = batching.taken(remaining: core.pendingCount, now: .now)
         }
+    }
+
+    /// Takes what the stripes hold and runs the stages over it.
+    private func take(fullBatchesOnly: Bool) {
+        core.take(into: &assembler, cuts: &cuts, runs: &runs, fullBatchesOnly: fullBatchesOnly)
+        stages.process(&assembler)
+        scheduleStageTimer()
+    }
+
+    /// Keeps a timer at the end of a pending run of repeats, so it is written when nothing follows.
+    private func scheduleStageTimer() {
+        guard let deadline = stages.nextDeadline else {
+            cancelStageTimer()
+            return
+        }
+        guard deadline != stageDeadline || stageTimer == nil else { return }
+        cancelStageTimer()
+        let wait = max(0, deadline &- LogTimestamp.now().nanosecondsSinceEpoch)
+        let at = ContinuousClock.now.advanced(by: .nanoseconds(wait) + .milliseconds(1))
+        stageTimer = executor.schedule(at: at) { [ticks] in ticks.yield(.stageTick) }
+        stageTimerAt = at
+        stageDeadline = deadline
+    }
+
+    private func cancelStageTimer() {
+        if let stageTimer {
+            executor.cancel(stageTimer)
+        }
+        stageTimer = nil
+        stageTimerAt = nil
+        stageDeadline = nil
     }
 
     /// Batches the next staged records and hands them to the sinks. Returns false when intake was
@@ -159,9 +225,9 @@ package actor Collector {
     /// Hands a batch to every sink that accepts some of its records, waiting up to the stall timeout
     /// for a full inbox. Each sink that does not get it releases it at once.
     private func deliver(_ batch: RecordBatch) async {
-        batch.share(with: drivers.count { batch.count(atOrAbove: $0.level) > 0 })
+        batch.share(with: drivers.count { batch.routed(toSink: $0.index, level: $0.level) > 0 })
         for driver in drivers {
-            let routed = batch.count(atOrAbove: driver.level)
+            let routed = batch.routed(toSink: driver.index, level: driver.level)
             guard routed > 0 else { continue }
             switch driver.inbox.offer(batch) {
             case .accepted:

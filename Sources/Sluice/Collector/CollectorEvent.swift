@@ -10,6 +10,9 @@ package enum CollectorEvent: Sendable {
     case pressure
     /// A batch deadline may have passed.
     case tick
+    /// A stage has something to write: a rate-limit window closed with calls suppressed, or a run
+    /// of repeats may have outlived its window.
+    case stageTick
     /// Deliver everything queued, then pass this barrier through every sink.
     case flush(FlushBarrier)
     /// Deliver everything queued, then ask every sink to reopen its files behind it.

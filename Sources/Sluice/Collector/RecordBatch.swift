@@ -15,6 +15,9 @@ import Synchronization
 package final class RecordBatch: @unchecked Sendable {
     package let capacity: Int
     private let pointers: UnsafeMutablePointer<UnsafeRawPointer>
+    /// Each record's sinks (bit `i`: sink `i`) when the stages route by mask.
+    private let masks: UnsafeMutablePointer<UInt64>
+    private let sinkCount: Int
     // Dynamic exclusivity checks are off for these (they cost more than the work per record): only
     // one thread touches a batch at a time, as the comment above the class says.
     @exclusivity(unchecked) package private(set) var count = 0
@@ -26,19 +29,29 @@ package final class RecordBatch: @unchecked Sendable {
     @exclusivity(unchecked) package private(set) var runs: [ChunkRun] = []
     @exclusivity(unchecked) package private(set) var oldestTimestamp: Int64 = .max
     @exclusivity(unchecked) package private(set) var meanTimestamp: Double = 0
+    /// Records written by the collector's stages, which hold no unit of queue room.
+    @exclusivity(unchecked) package private(set) var detachedCount = 0
+    /// Whether routing follows ``masks`` rather than levels.
+    @exclusivity(unchecked) package private(set) var usesMasks = false
+    /// With masks: records per sink, and the distinct masks with their records.
+    @exclusivity(unchecked) package private(set) var sinkCounts: [Int] = []
+    @exclusivity(unchecked) package private(set) var maskGroups: [MaskGroup] = []
     private let holders = Atomic<Int>(0)
     /// The pool the batch returns to; held only while the batch is out, so a batch a hung sink still
     /// holds keeps its chunks' memory alive, and pooled batches form no cycle with their pool.
     fileprivate var owner: BatchPool?
 
-    package init(capacity: Int) {
+    package init(capacity: Int, sinks: Int = 1) {
         self.capacity = capacity
+        sinkCount = sinks
         pointers = .allocate(capacity: capacity)
+        masks = .allocate(capacity: capacity)
         runs.reserveCapacity(8)
     }
 
     deinit {
         pointers.deallocate()
+        masks.deallocate()
     }
 
     /// The records.
@@ -55,8 +68,29 @@ package final class RecordBatch: @unchecked Sendable {
         count += 1
     }
 
-    /// Computes the counts, chunk runs and timestamps once the batch is filled.
-    package func seal() {
+    /// Appends a record routed by `mask` (collector only, while filling).
+    @inline(__always)
+    package func append(_ record: UnsafeRawPointer, mask: UInt64) {
+        precondition(count < capacity, "internal inconsistency: batch overfilled")
+        pointers[count] = record
+        masks[count] = mask
+        count += 1
+    }
+
+    /// The sinks record `index` goes to, with masks.
+    @inline(__always)
+    package func mask(_ index: Int) -> UInt64 {
+        masks[index]
+    }
+
+    /// Computes the counts, chunk runs and timestamps once the batch is filled; with `masked`, also
+    /// the records per sink and per mask.
+    package func seal(masked: Bool = false) {
+        usesMasks = masked
+        if masked {
+            sealMasks()
+        }
+        var detached = 0
         var levels = LevelCounts()
         var runs = self.runs
         self.runs = []
@@ -69,6 +103,9 @@ package final class RecordBatch: @unchecked Sendable {
         for index in 0..<count {
             let record = EncodedRecord(pointers[index])
             levels[record.level] += 1
+            if record.flags & RecordLayout.Flags.detached != 0 {
+                detached += 1
+            }
             let chunk = record.chunk
             if chunk != runChunk {
                 if runChunk >= 0 {
@@ -87,13 +124,51 @@ package final class RecordBatch: @unchecked Sendable {
         }
         self.runs = runs
         levelCounts = levels
+        detachedCount = detached
         oldestTimestamp = oldest
         meanTimestamp = Double(base) + (count == 0 ? 0 : sum / Double(count))
+    }
+
+    private func sealMasks() {
+        var counts = sinkCounts
+        sinkCounts = []
+        counts.removeAll(keepingCapacity: true)
+        counts.append(contentsOf: repeatElement(0, count: sinkCount))
+        var groups = maskGroups
+        maskGroups = []
+        groups.removeAll(keepingCapacity: true)
+        for index in 0..<count {
+            let mask = masks[index]
+            var bits = mask
+            while bits != 0 {
+                let sink = bits.trailingZeroBitCount
+                if sink < sinkCount {
+                    counts[sink] += 1
+                }
+                bits &= bits - 1
+            }
+            // Few distinct masks per batch: the last one is usually the same.
+            if let last = groups.indices.last, groups[last].mask == mask {
+                groups[last].count += 1
+            } else if let found = groups.firstIndex(where: { $0.mask == mask }) {
+                groups[found].count += 1
+            } else {
+                groups.append(MaskGroup(mask: mask, count: 1))
+            }
+        }
+        sinkCounts = counts
+        maskGroups = groups
     }
 
     /// Records at or above `level`.
     package func count(atOrAbove level: LogLevel) -> Int {
         levelCounts.count(atOrAbove: level)
+    }
+
+    /// Records that go to sink `index`, whose level is `level`.
+    @inline(__always)
+    package func routed(toSink index: Int, level: LogLevel) -> Int {
+        usesMasks ? (index < sinkCounts.count ? sinkCounts[index] : 0) : levelCounts.count(atOrAbove: level)
     }
 
     /// Sets how many sinks will release the batch; with none, it is released at once.
@@ -115,7 +190,16 @@ package final class RecordBatch: @unchecked Sendable {
     package func reset() {
         count = 0
         id = 0
+        usesMasks = false
+        detachedCount = 0
     }
+}
+
+/// Records of a batch that go to the same sinks.
+package struct MaskGroup: Sendable, Equatable {
+    /// The sinks (bit `i`: sink `i`).
+    package var mask: UInt64
+    package var count: Int
 }
 
 /// Batches ready for reuse, and where a released batch's records go back to their chunks.
@@ -127,15 +211,17 @@ package final class BatchPool: @unchecked Sendable {
     private var free: [RecordBatch] = []
     private let chunks: ChunkStore
     private let capacity: Int
+    private let sinks: Int
 
-    package init(batchCapacity: Int, chunks: ChunkStore) {
+    package init(batchCapacity: Int, chunks: ChunkStore, sinks: Int = 1) {
         capacity = batchCapacity
         self.chunks = chunks
+        self.sinks = sinks
     }
 
     /// An empty batch.
     package func take() -> RecordBatch {
-        let batch = lock.withLock { free.popLast() } ?? RecordBatch(capacity: capacity)
+        let batch = lock.withLock { free.popLast() } ?? RecordBatch(capacity: capacity, sinks: sinks)
         batch.owner = self
         return batch
     }

@@ -49,15 +49,25 @@ public final class SingleThreadedPipeline {
     private var assembler = BatchAssembler()
     private var cuts = StripeCuts()
     private var runs: [ChunkRun] = []
+    private let stages: StageRunner
 
-    /// A storage with one sink at `.trace`.
-    public init(batchSize: Int = 512, capacity: Int = 65_536) {
+    /// A storage with one sink at `.trace`, running `stages` (none by default) where the collector
+    /// would.
+    public init(batchSize: Int = 512, capacity: Int = 65_536, stages: StageOptions = .none) {
         let (_, continuation) = AsyncStream<CollectorEvent>.makeStream()
         self.batchSize = batchSize
         storage = PipelineStorage(
             queue: QueueOptions(capacity: capacity, overflow: .block), batchSize: batchSize,
             levels: LevelPolicy(minimum: .trace, overrides: [:]), sinks: [("benchmark", .trace)],
-            stallTimeout: .seconds(5), events: continuation)
+            stallTimeout: .seconds(5), events: continuation, stages: stages)
+        self.stages = StageRunner(core: storage, filters: [nil], reportError: { _ in })
+        assembler.runsStages = self.stages.isActive
+        assembler.tracksMasks = self.stages.usesMasks
+    }
+
+    /// What was filtered and generated so far, and whether the accounting balances.
+    public var stats: PipelineStats {
+        storage.snapshot(sinkExtras: [PipelineStorage.SinkExtras()])
     }
 
     /// A logger on this storage.
@@ -70,6 +80,7 @@ public final class SingleThreadedPipeline {
     @discardableResult
     public func drain(formattingWith format: (any LogFormat)? = nil, into output: inout LogOutput) -> Int {
         storage.take(into: &assembler, cuts: &cuts, runs: &runs)
+        stages.process(&assembler)
         var taken = 0
         let encoded = format?.encoded
         while let batch = storage.openBatch(from: &assembler, upTo: batchSize) {

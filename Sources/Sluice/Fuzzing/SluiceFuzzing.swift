@@ -5,7 +5,8 @@
 /// exports. The formats, the escaper, the HTTP body encodings and the label-to-file-name mapping are
 /// public and fuzzed through their public API. The syslog encoder, archive-name parsing, retention
 /// planning and `LOG_LEVEL` parsing are not, and none would be a sensible public API (users reach
-/// them through `SyslogSink`, `FileSink` and `LogPipeline`). So they are exported here under
+/// them through `SyslogSink`, `FileSink` and `LogPipeline`), nor would the redaction's finders and
+/// record rewrite (users reach them through ``StageOptions``). So they are exported here under
 /// `@_spi(Fuzzing)`: invisible unless imported with `@_spi(Fuzzing) import Sluice`, left out of the
 /// documentation, and free to change without notice.
 @_spi(Fuzzing) public enum SluiceFuzzing: Sendable {
@@ -75,6 +76,53 @@
     /// The live file a file in a `LabelFileSink` directory belongs to, if any.
     public static func labelLiveName(ofFile name: String) -> String? {
         LabelFileSink.naming(ofFile: name)?.liveName
+    }
+
+    /// The byte ranges each built-in redaction finder reports in `bytes` (any bytes, not only UTF-8):
+    /// bearer tokens, card numbers, e-mail addresses, AWS access keys, in that order.
+    public static func secretRanges(in bytes: [UInt8]) -> [[Range<Int>]] {
+        var padded = bytes
+        padded.append(contentsOf: repeatElement(0, count: RecordLayout.readSlack))
+        return padded.withUnsafeBufferPointer { all in
+            let text = UnsafeBufferPointer(rebasing: all[0..<bytes.count])
+            var found: [[Range<Int>]] = []
+            for finder in [
+                SecretScanner.bearerTokens, SecretScanner.cardNumbers, SecretScanner.emailAddresses,
+                SecretScanner.awsAccessKeys,
+            ] {
+                var ranges: [Range<Int>] = []
+                finder(text, &ranges)
+                found.append(ranges)
+            }
+            return found
+        }
+    }
+
+    /// Whether the digits in `bytes` pass the Luhn check (separators skipped).
+    public static func luhn(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { SecretScanner.luhn($0, 0..<$0.count) }
+    }
+
+    /// `text` with every match of `redaction`'s patterns replaced by its marker.
+    public static func redactedText(_ text: String, _ redaction: Redaction) -> String {
+        RecordRedactor(redaction).redactedText(text)
+    }
+
+    /// Encodes `record` as a pipeline would, redacts it as the collector would (whether it needed it
+    /// and the copy), and decodes the copy; also the copy's size and whether it is a multiple of 8.
+    public static func redact(_ record: LogRecord, _ redaction: Redaction) -> (
+        needed: Bool, redacted: LogRecord, size: Int, aligned: Bool
+    ) {
+        let redactor = RecordRedactor(redaction)
+        let encoded = EncodedRecordArray([record])
+        let original = encoded.batch.records[0]
+        let needed = redactor.needsRedaction(original)
+        let size = redactor.rewrittenSize(original)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size + RecordLayout.readSlack, alignment: 8)
+        defer { buffer.deallocate() }
+        let written = redactor.rewrite(original, to: buffer, extraFlags: RecordLayout.Flags.detached)
+        let copy = EncodedRecord(buffer)
+        return (needed, copy.decoded(), written, written == size && size % 8 == 0 && copy.size == size)
     }
 
     /// Applies a `LOG_LEVEL` specification to a pipeline level of `minimum`; returns the level for

@@ -18,6 +18,9 @@ import CoreMetrics
 /// | `sluice_records_logged_total` | counter | | ``PipelineStats/logged`` |
 /// | `sluice_records_written_total` | counter | | ``PipelineStats/written`` |
 /// | `sluice_records_dropped_total` | counter | `reason`: `overflow`, `sink_failure`, `shutdown` | ``PipelineStats/dropped`` |
+/// | `sluice_records_filtered_total` | counter | `reason`: `sampled`, `rate_limited`, `deduplicated`, `transformed`, `sink_filter`, `backtrace` | ``PipelineStats/filtered`` |
+/// | `sluice_records_generated_total` | counter | | ``PipelineStats/generated`` |
+/// | `sluice_records_redacted_total` | counter | | ``PipelineStats/redacted`` |
 /// | `sluice_records_in_flight` | gauge | | ``PipelineStats/inFlight`` |
 /// | `sluice_queue_depth` | gauge | | ``PipelineStats/queueDepth`` |
 /// | `sluice_queue_capacity` | gauge | | ``PipelineStats/queueCapacity`` |
@@ -33,6 +36,9 @@ import CoreMetrics
 /// | `sluice_sink_errors_total` | counter | `sink` | ``SinkStats/errors`` |
 /// | `sluice_sink_inbox_depth` | gauge | `sink` | ``SinkStats/inboxDepth`` |
 /// | `sluice_sink_batch_write_mean_seconds` | gauge | `sink` | ``SinkStats/meanWriteDuration`` |
+/// | `sluice_sink_records_filtered_total` | counter | `sink` | ``SinkStats/filtered`` |
+/// | `sluice_transformer_records_dropped_total` | counter | `transformer` | ``TransformerStats/dropped`` |
+/// | `sluice_transformer_errors_total` | counter | `transformer` | ``TransformerStats/errors`` |
 ///
 /// Counters are pushed as the increase since the previous export, so a counter's total in the
 /// backend equals the stats value at the last export.
@@ -63,7 +69,10 @@ public final class PipelineMetrics: Sendable {
         factory: any MetricsFactory = MetricsSystem.factory
     ) {
         self.pipeline = pipeline
-        state = LockedValue(ExportState(sinkNames: pipeline.sinkNames, dimensions: dimensions, factory: factory))
+        state = LockedValue(
+            ExportState(
+                sinkNames: pipeline.sinkNames, transformerNames: pipeline.core.stageOptions.transformers.map(\.name),
+                dimensions: dimensions, factory: factory))
     }
 
     /// Exports the pipeline's current stats now.
@@ -124,17 +133,57 @@ private struct ExportState {
         var logged = 0
         var written = 0
         var dropped = DropCounts()
+        var filtered = FilterCounts()
+        var generated = 0
+        var redacted = 0
         var batches = 0
         var flushes = 0
         var sinks: [SinkExported]
+        var transformers: [TransformerStats]
     }
 
     private struct SinkExported {
         var written = 0
         var dropped = DropCounts()
+        var filtered = 0
         var bytes = 0
         var batches = 0
         var errors = 0
+    }
+
+    private struct FilterCounters {
+        let sampled: Counter
+        let rateLimited: Counter
+        let deduplicated: Counter
+        let transformed: Counter
+        let sinkFilter: Counter
+        let backtrace: Counter
+
+        init(_ label: String, _ dimensions: [(String, String)], _ factory: any MetricsFactory) {
+            func counter(_ reason: String) -> Counter {
+                Counter(label: label, dimensions: dimensions + [("reason", reason)], factory: factory)
+            }
+            sampled = counter("sampled")
+            rateLimited = counter("rate_limited")
+            deduplicated = counter("deduplicated")
+            transformed = counter("transformed")
+            sinkFilter = counter("sink_filter")
+            backtrace = counter("backtrace")
+        }
+
+        func add(_ now: FilterCounts, since before: FilterCounts) {
+            increment(sampled, now.sampled, before.sampled)
+            increment(rateLimited, now.rateLimited, before.rateLimited)
+            increment(deduplicated, now.deduplicated, before.deduplicated)
+            increment(transformed, now.transformed, before.transformed)
+            increment(sinkFilter, now.sinkFilter, before.sinkFilter)
+            increment(backtrace, now.backtrace, before.backtrace)
+        }
+    }
+
+    private struct TransformerMetrics {
+        let dropped: Counter
+        let errors: Counter
     }
 
     private struct DropCounters {
@@ -166,11 +215,16 @@ private struct ExportState {
         let errors: Counter
         let inboxDepth: Gauge
         let batchWriteMean: Gauge
+        let filtered: Counter
     }
 
     private let logged: Counter
     private let written: Counter
     private let dropped: DropCounters
+    private let filtered: FilterCounters
+    private let generated: Counter
+    private let redacted: Counter
+    private let transformers: [TransformerMetrics]
     private let inFlight: Gauge
     private let queueDepth: Gauge
     private let queueCapacity: Gauge
@@ -182,7 +236,7 @@ private struct ExportState {
     private let sinks: [SinkMetrics]
     private var exported: Exported
 
-    init(sinkNames: [String], dimensions: [(String, String)], factory: any MetricsFactory) {
+    init(sinkNames: [String], transformerNames: [String], dimensions: [(String, String)], factory: any MetricsFactory) {
         func counter(_ label: String, _ extra: [(String, String)] = []) -> Counter {
             Counter(label: label, dimensions: dimensions + extra, factory: factory)
         }
@@ -192,6 +246,14 @@ private struct ExportState {
         logged = counter("sluice_records_logged_total")
         written = counter("sluice_records_written_total")
         dropped = DropCounters("sluice_records_dropped_total", dimensions, factory)
+        filtered = FilterCounters("sluice_records_filtered_total", dimensions, factory)
+        generated = counter("sluice_records_generated_total")
+        redacted = counter("sluice_records_redacted_total")
+        transformers = transformerNames.map { name in
+            TransformerMetrics(
+                dropped: counter("sluice_transformer_records_dropped_total", [("transformer", name)]),
+                errors: counter("sluice_transformer_errors_total", [("transformer", name)]))
+        }
         inFlight = gauge("sluice_records_in_flight")
         queueDepth = gauge("sluice_queue_depth")
         queueCapacity = gauge("sluice_queue_capacity")
@@ -209,16 +271,22 @@ private struct ExportState {
                 batches: counter("sluice_sink_batches_total", sink),
                 errors: counter("sluice_sink_errors_total", sink),
                 inboxDepth: gauge("sluice_sink_inbox_depth", sink),
-                batchWriteMean: gauge("sluice_sink_batch_write_mean_seconds", sink)
+                batchWriteMean: gauge("sluice_sink_batch_write_mean_seconds", sink),
+                filtered: counter("sluice_sink_records_filtered_total", sink)
             )
         }
-        exported = Exported(sinks: Array(repeating: SinkExported(), count: sinkNames.count))
+        exported = Exported(
+            sinks: Array(repeating: SinkExported(), count: sinkNames.count),
+            transformers: transformerNames.map { TransformerStats(name: $0) })
     }
 
     mutating func export(_ stats: PipelineStats) {
         increment(logged, stats.logged, exported.logged)
         increment(written, stats.written, exported.written)
         dropped.add(stats.dropped, since: exported.dropped)
+        filtered.add(stats.filtered, since: exported.filtered)
+        increment(generated, stats.generated, exported.generated)
+        increment(redacted, stats.redacted, exported.redacted)
         increment(batches, stats.batches, exported.batches)
         increment(flushes, stats.flushes, exported.flushes)
         inFlight.record(stats.inFlight)
@@ -230,6 +298,9 @@ private struct ExportState {
         exported.logged = stats.logged
         exported.written = stats.written
         exported.dropped = stats.dropped
+        exported.filtered = stats.filtered
+        exported.generated = stats.generated
+        exported.redacted = stats.redacted
         exported.batches = stats.batches
         exported.flushes = stats.flushes
 
@@ -240,6 +311,7 @@ private struct ExportState {
             metrics.dropped.add(sink.dropped, since: before.dropped)
             increment(metrics.batches, sink.batches, before.batches)
             increment(metrics.errors, sink.errors, before.errors)
+            increment(metrics.filtered, sink.filtered, before.filtered)
             if let bytes = sink.bytes {
                 increment(metrics.bytes, bytes, before.bytes)
                 before.bytes = bytes
@@ -250,7 +322,13 @@ private struct ExportState {
             before.dropped = sink.dropped
             before.batches = sink.batches
             before.errors = sink.errors
+            before.filtered = sink.filtered
             exported.sinks[index] = before
+        }
+        for (index, transformer) in stats.transformers.enumerated() where index < transformers.count {
+            increment(transformers[index].dropped, transformer.dropped, exported.transformers[index].dropped)
+            increment(transformers[index].errors, transformer.errors, exported.transformers[index].errors)
+            exported.transformers[index] = transformer
         }
     }
 }

@@ -31,6 +31,12 @@ import Logging
 ///   `source` (the module) is not stored separately: `file` is a `#fileID`, `Module/File.swift`,
 ///   which names the module already.
 ///
+/// The pipeline's ``StageOptions`` apply as to ``SluiceLogger``: sampling and the rate limit decide in
+/// ``log(event:)`` (after swift-log built the message), redaction and the rest in the pipeline. A
+/// ``Backtrace`` keeps only records that reach the handler, and swift-log checks ``logLevel`` first:
+/// set `logger.logLevel` to the backtrace's level for the loggers whose debug records it should keep
+/// (the sinks still take only what their levels allow).
+///
 /// - Important: `SluiceLogHandler` is a `Sendable` value. Creating one costs a level lookup and no
 ///   allocation, so a bootstrap factory may be called per request. ``log(event:)`` never awaits and
 ///   never does I/O; an enabled call allocates only for the call's metadata (one array, as
@@ -42,7 +48,7 @@ public struct SluiceLogHandler: LogHandler {
 
     private let core: PipelineStorage
     private var storedLevel: Logging.Logger.Level
-    private var threshold: LogLevel
+    private var stages: LoggerStages
     private var storedMetadata: Logging.Logger.Metadata = [:]
     /// `storedMetadata` converted once, when it changes, so the log path does not convert it.
     private var convertedMetadata = LogMetadata()
@@ -57,7 +63,7 @@ public struct SluiceLogHandler: LogHandler {
         self.metadataProvider = metadataProvider
         let level = core.levels.level(for: label)
         storedLevel = Logging.Logger.Level(level)
-        threshold = core.threshold(for: label, requested: level)
+        stages = core.loggerStages(for: label, requested: level)
     }
 
     /// The minimum level this handler logs. Starts at the level the pipeline configures for the
@@ -66,7 +72,7 @@ public struct SluiceLogHandler: LogHandler {
         get { storedLevel }
         set {
             storedLevel = newValue
-            threshold = core.threshold(for: label, requested: LogLevel(newValue))
+            stages = core.loggerStages(for: label, requested: LogLevel(newValue))
         }
     }
 
@@ -95,11 +101,20 @@ public struct SluiceLogHandler: LogHandler {
     /// - Parameter event: The level, message, metadata, error and source location of the call.
     public func log(event: LogEvent) {
         let level = LogLevel(event.level)
-        guard level >= threshold else { return }
+        guard level >= stages.threshold else { return }
+        var extraFlags: UInt8 = 0
+        if level < stages.writeThreshold {
+            // Below what the sinks take: only a backtrace wants it.
+            extraFlags = RecordLayout.Flags.held
+        } else if stages.decidesAtTheCall
+            && !stages.admits(level, label: label, file: event.file, function: event.function, line: event.line)
+        {
+            return
+        }
         core.submit(
             level: level, label: label, message: event.message.description, file: event.file,
             function: event.function, line: event.line, callMetadata: callMetadata(event),
-            loggerMetadata: convertedMetadata)
+            loggerMetadata: convertedMetadata, extraFlags: extraFlags)
     }
 
     private func callMetadata(_ event: LogEvent) -> LogMetadata {

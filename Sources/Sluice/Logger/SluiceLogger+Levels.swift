@@ -19,7 +19,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.trace >= threshold {
+        if LogLevel.trace >= threshold && (!decidesAtTheCall || admits(.trace, file, function, line)) {
             emit(.trace, message(), metadata(), file, function, line)
         }
     }
@@ -44,7 +44,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.debug >= threshold {
+        if LogLevel.debug >= threshold && (!decidesAtTheCall || admits(.debug, file, function, line)) {
             emit(.debug, message(), metadata(), file, function, line)
         }
     }
@@ -69,7 +69,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.info >= threshold {
+        if LogLevel.info >= threshold && (!decidesAtTheCall || admits(.info, file, function, line)) {
             emit(.info, message(), metadata(), file, function, line)
         }
     }
@@ -94,7 +94,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.notice >= threshold {
+        if LogLevel.notice >= threshold && (!decidesAtTheCall || admits(.notice, file, function, line)) {
             emit(.notice, message(), metadata(), file, function, line)
         }
     }
@@ -119,7 +119,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.warning >= threshold {
+        if LogLevel.warning >= threshold && (!decidesAtTheCall || admits(.warning, file, function, line)) {
             emit(.warning, message(), metadata(), file, function, line)
         }
     }
@@ -144,7 +144,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.error >= threshold {
+        if LogLevel.error >= threshold && (!decidesAtTheCall || admits(.error, file, function, line)) {
             emit(.error, message(), metadata(), file, function, line)
         }
     }
@@ -169,7 +169,7 @@ extension SluiceLogger {
         function: String = #function,
         line: UInt = #line
     ) {
-        if LogLevel.critical >= threshold {
+        if LogLevel.critical >= threshold && (!decidesAtTheCall || admits(.critical, file, function, line)) {
             emit(.critical, message(), metadata(), file, function, line)
         }
     }

@@ -14,9 +14,11 @@
 ///
 /// - Important: Every method is synchronous, never awaits and never does I/O, so it can be called from
 ///   any task, actor or plain thread. The level is checked before the message or metadata is
-///   evaluated: a call below the threshold costs a comparison and allocates nothing. An enabled call
-///   takes the wall-clock time, reads the task's ``LogContext`` and appends to a bounded queue; only
-///   the `block` overflow policy can make it wait (for room in a full queue).
+///   evaluated: a call below the threshold costs a comparison and allocates nothing. Where a
+///   ``SamplingRule`` or a ``RateLimit`` applies, it decides next, still before anything is evaluated
+///   (a call it leaves out costs a few nanoseconds). An enabled call takes the wall-clock time, reads
+///   the task's ``LogContext`` and appends to a bounded queue; only the `block` overflow policy can
+///   make it wait (for room in a full queue).
 public struct SluiceLogger: Sendable {
     /// The logger's label, e.g. `"api.db"`.
     public let label: String
@@ -28,24 +30,37 @@ public struct SluiceLogger: Sendable {
         get { configuredLevel }
         set {
             configuredLevel = newValue
-            threshold = core.threshold(for: label, requested: newValue)
+            stages = core.loggerStages(for: label, requested: newValue)
+            threshold = stages.threshold
         }
     }
 
     @usableFromInline let core: PipelineStorage
-    /// The effective minimum: the configured level, raised to what at least one sink accepts.
+    /// The effective minimum: the configured level, raised to what at least one sink accepts (and
+    /// lowered to a backtrace's level, if one is on).
     @usableFromInline var threshold: LogLevel
     private var configuredLevel: LogLevel
+    /// What the stages decide at the call for this logger.
+    private var stages: LoggerStages {
+        didSet { decidesAtTheCall = stages.decidesAtTheCall }
+    }
+    /// Whether a sampler or the rate limit decides at the call (checked inline, before anything is
+    /// evaluated).
+    @usableFromInline var decidesAtTheCall: Bool
 
     package init(label: String, metadata: LogMetadata, core: PipelineStorage) {
         self.label = label
         self.metadata = metadata
         self.core = core
         configuredLevel = core.levels.level(for: label)
-        threshold = core.threshold(for: label)
+        let stages = core.loggerStages(for: label)
+        self.stages = stages
+        decidesAtTheCall = stages.decidesAtTheCall
+        threshold = stages.threshold
     }
 
-    /// Whether a record at `level` would be logged.
+    /// Whether a record at `level` would be logged (with a ``Backtrace`` on, that includes the levels
+    /// it keeps for its rings; sampling and the rate limit still decide per call).
     @inlinable
     public func isEnabled(_ level: LogLevel) -> Bool {
         level >= threshold
@@ -85,12 +100,22 @@ public struct SluiceLogger: Sendable {
         function: String = #function,
         line: UInt = #line
     ) {
-        if level >= threshold {
+        if level >= threshold && (!decidesAtTheCall || admits(level, file, function, line)) {
             emit(level, message(), metadata(), file, function, line)
         }
     }
 
-    /// Builds the record and queues it; only reached for enabled levels.
+    /// Asks the stages that decide at the call (sampling, the rate limit) whether a call at an
+    /// enabled `level` goes on; reached only for loggers that have such a stage, before the message
+    /// and metadata are evaluated, so a call they leave out costs no more than their decision.
+    @usableFromInline
+    func admits(_ level: LogLevel, _ file: String, _ function: String, _ line: UInt) -> Bool {
+        // A record only a backtrace wants is not sampled or limited.
+        level < stages.writeThreshold
+            || stages.admits(level, label: label, file: file, function: function, line: line)
+    }
+
+    /// Builds the record and queues it; only reached for enabled levels the stages let through.
     @usableFromInline
     func emit(
         _ level: LogLevel,
@@ -100,8 +125,10 @@ public struct SluiceLogger: Sendable {
         _ function: String,
         _ line: UInt
     ) {
+        // Below what the sinks take: only a backtrace wants it.
+        let extraFlags = level < stages.writeThreshold ? RecordLayout.Flags.held : 0
         core.submit(
             level: level, label: label, message: message, file: file, function: function, line: line,
-            callMetadata: metadata, loggerMetadata: self.metadata)
+            callMetadata: metadata, loggerMetadata: self.metadata, extraFlags: extraFlags)
     }
 }

@@ -37,6 +37,9 @@ public struct InternalError: Error, Sendable, CustomStringConvertible {
         /// A database sink could not delete expired rows or give their space back. Records are not
         /// affected; the next retention pass tries again.
         public static let retentionFailed = Kind(name: "retention failed")
+        /// A ``LogTransformer`` threw; the record went on unchanged. Reported once, then at most once
+        /// per 10 seconds per transformer with a count.
+        public static let transformerFailed = Kind(name: "transformer failed")
         /// Shutdown reached its deadline before everything was written.
         public static let shutdownTimedOut = Kind(name: "shutdown timed out")
 

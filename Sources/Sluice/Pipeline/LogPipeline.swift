@@ -78,6 +78,9 @@ public final class LogPipeline: Sendable {
     ///   - delivery: Sink inbox size and stall timeout.
     ///   - shutdownTimeout: How long a shutdown the pipeline starts by itself may take (on a
     ///     service group's graceful shutdown or a handled signal); default 5 seconds.
+    ///   - stages: Redaction, sampling, rate limiting, deduplication, transformers and a backtrace;
+    ///     default ``StageOptions/init(redaction:sampling:rateLimit:deduplication:transformers:backtrace:)``
+    ///     with its defaults, which redacts the values of ``Redaction/defaultKeys`` and nothing else.
     ///   - onInternalError: Where sink failures are reported; default standard error, rate-limited.
     /// - Throws: ``SluiceError`` (``SluiceError/Code/invalidConfiguration`` or
     ///   ``SluiceError/Code/invalidLogLevel``) with a message saying what to change.
@@ -90,9 +93,19 @@ public final class LogPipeline: Sendable {
         queue: QueueOptions = QueueOptions(),
         delivery: DeliveryOptions = DeliveryOptions(),
         shutdownTimeout: Duration = .seconds(5),
+        stages: StageOptions = StageOptions(),
         onInternalError: InternalErrorHandler = .standardError
     ) throws(SluiceError) {
+        // A filtered sink is its base sink for everything but routing.
+        let filters = sinks.map { ($0 as? FilteredSink)?.filter }
+        let sinks = sinks.map { ($0 as? FilteredSink)?.base ?? $0 }
         try Self.validate(sinks: sinks, batching: batching, queue: queue, delivery: delivery)
+        try stages.validate()
+        if (filters.contains { $0 != nil } || stages.backtrace != nil) && sinks.count > 64 {
+            throw SluiceError(
+                .invalidConfiguration,
+                "\(sinks.count) sinks with sink filters or a backtrace; use at most 64 sinks with those stages")
+        }
         guard shutdownTimeout >= .zero else {
             throw SluiceError(
                 .invalidConfiguration,
@@ -115,7 +128,8 @@ public final class LogPipeline: Sendable {
             levels: levels,
             sinks: zip(names, sinks).map { ($0, $1.level) },
             stallTimeout: delivery.stallTimeout,
-            events: continuation
+            events: continuation,
+            stages: stages
         )
         self.core = core
         let drivers = sinks.enumerated().map { index, sink in
@@ -137,6 +151,7 @@ public final class LogPipeline: Sendable {
             batching: batching,
             stallTimeout: delivery.stallTimeout,
             ticks: continuation,
+            filters: filters,
             reportError: onInternalError.handle
         )
         for driver in drivers {
@@ -413,7 +428,7 @@ public final class LogPipeline: Sendable {
     // MARK: Stats
 
     /// A snapshot of the pipeline's counters. Cheap (the queue's lock and each stripe's, no `await`)
-    /// and consistent: `logged == written + dropped.total + inFlight`.
+    /// and consistent: `logged + generated == written + dropped.total + filtered.total + inFlight`.
     public var stats: PipelineStats {
         core.snapshot(
             sinkExtras: drivers.map { driver in
@@ -437,7 +452,10 @@ public final class LogPipeline: Sendable {
         return PipelineHealth(
             state: stats.state,
             queueFillRatio: Double(stats.queueDepth) / Double(max(stats.queueCapacity, 1)),
-            sinks: stats.sinks.map { SinkHealth(name: $0.name, status: $0.status) }
+            sinks: stats.sinks.map { SinkHealth(name: $0.name, status: $0.status) },
+            stages: stats.transformers.map {
+                StageHealth(name: $0.name, consecutiveErrors: $0.consecutiveErrors, lastError: $0.lastError)
+            }
         )
     }
 }

@@ -13,6 +13,9 @@ public struct PipelineHealth: Sendable, Hashable {
     public var queueFillRatio: Double
     /// Each sink's condition, in the order the sinks were given.
     public var sinks: [SinkHealth]
+    /// Each transformer's condition, in the order given: one that throws is failing (records still
+    /// flow; it does not make the pipeline unready).
+    public var stages: [StageHealth] = []
 
     /// True when the pipeline is running, its queue is not full and no sink is stalled or closed.
     /// A failing sink (for example a full disk) does not make the pipeline unready: records still

@@ -45,6 +45,8 @@ package struct SinkLedger {
 package struct PipelineLedger {
     private struct BatchAccount {
         var levelCounts: LevelCounts
+        /// With mask routing: the records per distinct set of sinks (empty: routed by level).
+        var groups: [MaskGroup]
         var routed: [Int]  // records routed to each sink (0: not routed); reused from batch to batch
         var outcomes: [SinkOutcome?]  // reused from batch to batch
         var pendingSinks: Int
@@ -68,6 +70,7 @@ package struct PipelineLedger {
     // Arrays of finished accounts, kept so opening a batch allocates nothing.
     private var spareRouted: [[Int]] = []
     private var spareOutcomes: [[SinkOutcome?]] = []
+    private var spareGroups: [[MaskGroup]] = []
 
     package init(sinks: [SinkLedger]) {
         self.sinks = sinks
@@ -79,22 +82,30 @@ package struct PipelineLedger {
     }
 
     /// Opens an account for a batch with these per-level counts; each sink takes the records at or
-    /// above its level.
+    /// above its level, or, with `masks` (the stages' routing), the records whose mask names it.
     package mutating func openBatch(
         count: Int,
         levelCounts: LevelCounts,
         oldestTimestamp: Int64,
-        meanTimestamp: Double
+        meanTimestamp: Double,
+        masks: (sinkCounts: [Int], groups: [MaskGroup])? = nil
     ) -> UInt64 {
         let id = nextBatchID
         nextBatchID += 1
         var routed = spareRouted.popLast() ?? []
         var outcomes = spareOutcomes.popLast() ?? []
+        var groups = spareGroups.popLast() ?? []
         routed.removeAll(keepingCapacity: true)
         outcomes.removeAll(keepingCapacity: true)
+        groups.removeAll(keepingCapacity: true)
+        if let masks {
+            groups.append(contentsOf: masks.groups)
+        }
         var pending = 0
         for index in sinks.indices {
-            let n = levelCounts.count(atOrAbove: sinks[index].level)
+            let n =
+                masks.map { index < $0.sinkCounts.count ? $0.sinkCounts[index] : 0 }
+                ?? levelCounts.count(atOrAbove: sinks[index].level)
             routed.append(n)
             outcomes.append(nil)
             if n > 0 {
@@ -104,6 +115,7 @@ package struct PipelineLedger {
         }
         let account = BatchAccount(
             levelCounts: levelCounts,
+            groups: groups,
             routed: routed,
             outcomes: outcomes,
             pendingSinks: pending,
@@ -157,7 +169,30 @@ package struct PipelineLedger {
     private mutating func finish(_ account: BatchAccount, now: Int64) {
         outstanding -= account.count
         var writtenHere = 0
-        for level in LogLevel.allCases {
+        for group in account.groups {
+            // Records that go to the same sinks share a fate: written if any of those sinks wrote them.
+            var anyWritten = false
+            var missedDeadline = false
+            var bits = group.mask
+            while bits != 0 {
+                let index = bits.trailingZeroBitCount
+                bits &= bits - 1
+                guard index < sinks.count else { continue }
+                switch account.outcomes[index] {
+                case .written: anyWritten = true
+                case .shutdown: missedDeadline = true
+                case .failed, .stalled, nil: break
+                }
+            }
+            if anyWritten {
+                writtenHere += group.count
+            } else if missedDeadline {
+                droppedShutdown += group.count
+            } else {
+                droppedSinkFailure += group.count
+            }
+        }
+        for level in LogLevel.allCases where account.groups.isEmpty {
             let n = account.levelCounts[level]
             guard n > 0 else { continue }
             var anyWritten = false
@@ -185,6 +220,7 @@ package struct PipelineLedger {
         }
         spareRouted.append(account.routed)
         spareOutcomes.append(account.outcomes)
+        spareGroups.append(account.groups)
     }
 
     /// Mean and maximum time from a log call until its record was written.

@@ -1,9 +1,10 @@
 /// A snapshot of a pipeline's counters, cheap to take (a few uncontended locks, no `await`).
 ///
-/// Every record a logger hands to the pipeline is counted in ``logged`` and ends up in exactly one of
-/// ``written``, ``dropped`` or ``inFlight``; the snapshot is taken atomically, so
-/// `logged == written + dropped.total + inFlight` holds in every snapshot, and after shutdown
-/// ``inFlight`` is 0.
+/// Every record a logger hands to the pipeline is counted in ``logged``, every record a stage writes
+/// by itself (a summary) in ``generated``, and each ends up in exactly one of ``written``,
+/// ``dropped``, ``filtered`` or ``inFlight``; the snapshot is taken atomically, so
+/// `logged + generated == written + dropped.total + filtered.total + inFlight` holds in every
+/// snapshot (``isBalanced``), and after shutdown ``inFlight`` is 0.
 ///
 /// ```swift
 /// let stats = pipeline.stats
@@ -22,6 +23,14 @@ public struct PipelineStats: Sendable, Hashable, CustomStringConvertible {
     public var written: Int
     /// Records dropped, by reason.
     public var dropped: DropCounts
+    /// Records a processing stage removed on purpose, by stage (sampled out, rate limited,
+    /// deduplicated, ...). See ``StageOptions``.
+    public var filtered: FilterCounts
+    /// Records the stages wrote themselves: rate-limit and deduplication summaries.
+    public var generated: Int
+    /// Records the redaction rewrote to hide a value or a match (they are written, or counted like
+    /// any record).
+    public var redacted: Int
     /// Records queued or being written right now, including calls still waiting for room under
     /// ``OverflowPolicy/block``.
     public var inFlight: Int
@@ -44,6 +53,15 @@ public struct PipelineStats: Sendable, Hashable, CustomStringConvertible {
     public var uptime: Duration
     /// Per-sink counters, in the order the sinks were given.
     public var sinks: [SinkStats]
+    /// Per-transformer counters, in the order the transformers were given.
+    public var transformers: [TransformerStats]
+
+    /// Whether every record is accounted for exactly once:
+    /// `logged + generated == written + dropped.total + filtered.total + inFlight`. True in every
+    /// snapshot.
+    public var isBalanced: Bool {
+        logged + generated == written + dropped.total + filtered.total + inFlight
+    }
 
     public var description: String {
         func formatted(_ duration: Duration) -> String { duration.readable }
@@ -52,6 +70,8 @@ public struct PipelineStats: Sendable, Hashable, CustomStringConvertible {
             "  logged     \(logged)",
             "  written    \(written)",
             "  dropped    \(dropped)",
+            "  filtered   \(filtered)",
+            "  generated  \(generated), redacted \(redacted)",
             "  in flight  \(inFlight)",
             "  queue      \(queueDepth)/\(queueCapacity) (high-water \(queueHighWaterMark))",
             "  batches    \(batches), flushes \(flushes)",
@@ -62,8 +82,15 @@ public struct PipelineStats: Sendable, Hashable, CustomStringConvertible {
             if let bytes = sink.bytes {
                 line += " (\(bytes) bytes)"
             }
-            line += ", dropped \(sink.dropped.total), errors \(sink.errors)"
+            line += ", dropped \(sink.dropped.total), filtered \(sink.filtered), errors \(sink.errors)"
             if let lastError = sink.lastError {
+                line += ", last error: \(lastError)"
+            }
+            lines.append(line)
+        }
+        for transformer in transformers {
+            var line = "  transformer \(transformer.name): dropped \(transformer.dropped), errors \(transformer.errors)"
+            if let lastError = transformer.lastError {
                 line += ", last error: \(lastError)"
             }
             lines.append(line)

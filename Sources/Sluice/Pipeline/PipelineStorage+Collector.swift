@@ -94,9 +94,11 @@ extension PipelineStorage {
         let wake: Bool = lock.withLock {
             batch.id = ledger.openBatch(
                 count: batch.count, levelCounts: batch.levelCounts, oldestTimestamp: batch.oldestTimestamp,
-                meanTimestamp: batch.meanTimestamp)
+                meanTimestamp: batch.meanTimestamp,
+                masks: batch.usesMasks ? (batch.sinkCounts, batch.maskGroups) : nil)
             queue.staged -= batch.count
-            queue.returnRoom(batch.count)
+            // Records the stages wrote hold no room.
+            queue.returnRoom(batch.count - batch.detachedCount)
             return queue.waiting > 0
         }
         if wake {
@@ -138,6 +140,9 @@ extension PipelineStorage {
             }
             queue.droppedShutdown += queue.staged
             queue.staged = 0
+            // What the stages still hold (a backtrace ring, a pending repeat) is lost too.
+            stageLedger.droppedShutdown += stageLedger.held
+            stageLedger.held = 0
         }
         chunks.leftChain(left)
         chunks.close()

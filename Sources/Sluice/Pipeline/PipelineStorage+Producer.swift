@@ -22,12 +22,13 @@ extension PipelineStorage {
         function: String,
         line: UInt,
         callMetadata: LogMetadata,
-        loggerMetadata: LogMetadata
+        loggerMetadata: LogMetadata,
+        extraFlags: UInt8 = 0
     ) {
         submit(
             timestamp: LogTimestamp.now().nanosecondsSinceEpoch, level: level, label: label, message: message,
             file: file, function: function, line: line, callMetadata: callMetadata, loggerMetadata: loggerMetadata,
-            context: LogContext.forRecord)
+            context: LogContext.forRecord, extraFlags: extraFlags)
     }
 
     /// Queues a record with its time and context given: the raw-line path, which reads neither the
@@ -42,7 +43,8 @@ extension PipelineStorage {
         line: UInt,
         callMetadata: LogMetadata,
         loggerMetadata: LogMetadata,
-        context: LogMetadata
+        context: LogMetadata,
+        extraFlags: UInt8 = 0
     ) {
         let index = stripes.current
         let stripe = stripes[index]
@@ -57,7 +59,8 @@ extension PipelineStorage {
             stripe.pointee.credits -= 1
             if case .stored(let signal) = store(
                 stripe, grant: nil, timestamp: timestamp, level: level, label: label, message: message, file: file,
-                function: function, line: line, call: callMetadata, logger: loggerMetadata, context: context)
+                function: function, line: line, call: callMetadata, logger: loggerMetadata, context: context,
+                extraFlags: extraFlags)
             {
                 stripes.unlock(index)
                 send(signal)
@@ -68,7 +71,8 @@ extension PipelineStorage {
             stripes.unlock(index)
             waitForMemory(
                 stripe: index, timestamp: timestamp, level: level, label: label, message: message, file: file,
-                function: function, line: line, call: callMetadata, logger: loggerMetadata, context: context)
+                function: function, line: line, call: callMetadata, logger: loggerMetadata, context: context,
+                extraFlags: extraFlags)
             return
         }
         stripe.pointee.inTransit += 1
@@ -91,7 +95,8 @@ extension PipelineStorage {
             }
             let stored = store(
                 stripe, grant: nil, timestamp: timestamp, level: level, label: label, message: message, file: file,
-                function: function, line: line, call: callMetadata, logger: loggerMetadata, context: context)
+                function: function, line: line, call: callMetadata, logger: loggerMetadata, context: context,
+                extraFlags: extraFlags)
             if case .stored(let signal) = stored {
                 stripe.pointee.inTransit -= 1
                 stripes.unlock(index)
@@ -101,7 +106,8 @@ extension PipelineStorage {
             stripes.unlock(index)
             waitForMemory(
                 stripe: index, timestamp: timestamp, level: level, label: label, message: message, file: file,
-                function: function, line: line, call: callMetadata, logger: loggerMetadata, context: context)
+                function: function, line: line, call: callMetadata, logger: loggerMetadata, context: context,
+                extraFlags: extraFlags)
         }
     }
 
@@ -164,12 +170,14 @@ extension PipelineStorage {
         line: UInt,
         call: LogMetadata,
         logger: LogMetadata,
-        context: LogMetadata
+        context: LogMetadata,
+        extraFlags: UInt8
     ) -> Outcome {
         let source = stripe.pointee.sources.id(file: file, function: function, line: line, table: sources)
         let inlineSource = source == RecordLayout.inlineSource
         let isProtected = queueIsProtected(level)
-        let flags = RecordEncoder.flags(inlineSource: inlineSource, call: call, logger: logger, context: context)
+        let flags =
+            RecordEncoder.flags(inlineSource: inlineSource, call: call, logger: logger, context: context) | extraFlags
         if grant == nil {
             // The common case: write straight into the open chunk's free space, sizing as it goes.
             let space = isProtected ? stripe.pointee.protected.openSpace() : stripe.pointee.unprotected.openSpace()
@@ -399,7 +407,8 @@ extension PipelineStorage {
         line: UInt,
         call: LogMetadata,
         logger: LogMetadata,
-        context: LogMetadata
+        context: LogMetadata,
+        extraFlags: UInt8
     ) {
         events.yield(.pressure)
         guard callerMayWait else {
@@ -439,7 +448,7 @@ extension PipelineStorage {
         }
         let outcome = store(
             stripe, grant: grant, timestamp: timestamp, level: level, label: label, message: message, file: file,
-            function: function, line: line, call: call, logger: logger, context: context)
+            function: function, line: line, call: call, logger: logger, context: context, extraFlags: extraFlags)
         stripe.pointee.inTransit -= 1
         guard case .stored(let signal) = outcome else {
             preconditionFailure("internal inconsistency: a record did not fit the chunk taken for it")

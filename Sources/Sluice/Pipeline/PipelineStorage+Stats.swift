@@ -24,6 +24,10 @@ extension PipelineStorage {
         let now = MonotonicTime.nanoseconds()
         let stallNanoseconds = Self.nanoseconds(stallTimeout)
         let uptime = createdAt.duration(to: .now)
+        // Calls the stages left out at the call are logged and filtered at once: each count is read
+        // once and added to both sides, so the snapshot balances whenever it is read.
+        let sampled = samplingRules.sampledOut
+        let rateLimited = rateLimit?.suppressed ?? 0
         return withEverythingLocked {
             var logged = 0
             var queued = 0
@@ -69,20 +73,28 @@ extension PipelineStorage {
                     meanWriteDuration: .nanoseconds(
                         sink.timedWrites == 0 ? 0 : Int64(sink.writeNanoseconds / UInt64(sink.timedWrites))
                     ),
-                    status: status
+                    status: status,
+                    filtered: index < stageLedger.sinkFiltered.count ? stageLedger.sinkFiltered[index] : 0
                 )
             }
             return PipelineStats(
                 state: state,
-                logged: logged,
+                logged: logged + sampled + rateLimited,
                 written: ledger.written,
                 dropped: DropCounts(
-                    overflow: droppedOverflow,
+                    overflow: droppedOverflow + stageLedger.droppedOverflow,
                     sinkFailure: ledger.droppedSinkFailure,
-                    shutdown: droppedShutdown + ledger.droppedShutdown
+                    shutdown: droppedShutdown + ledger.droppedShutdown + stageLedger.droppedShutdown
                 ),
-                // Calls still on their way in (waiting for room under `block`) are in flight too.
-                inFlight: depth + inTransit + ledger.outstanding,
+                filtered: FilterCounts(
+                    sampled: sampled, rateLimited: rateLimited, deduplicated: stageLedger.deduplicated,
+                    transformed: stageLedger.transformed, sinkFilter: stageLedger.sinkFilter,
+                    backtrace: stageLedger.backtrace),
+                generated: stageLedger.generated,
+                redacted: stageLedger.redacted,
+                // Calls still on their way in (waiting for room under `block`) and records a stage
+                // holds back are in flight too.
+                inFlight: depth + inTransit + ledger.outstanding + stageLedger.held,
                 queueDepth: depth,
                 queueCapacity: queue.capacity,
                 queueHighWaterMark: queue.highWaterMark,
@@ -91,7 +103,8 @@ extension PipelineStorage {
                 meanLatency: latency.mean,
                 maxLatency: latency.max,
                 uptime: uptime,
-                sinks: sinks
+                sinks: sinks,
+                transformers: stageLedger.transformers
             )
         }
     }

@@ -50,6 +50,16 @@ package final class PipelineStorage: @unchecked Sendable {
     }
     private static let nextID = LockedValue<UInt64>(0)
 
+    /// The processing stages' options.
+    package let stageOptions: StageOptions
+    /// The stages that decide at the call: sampling and the rate limit.
+    package let samplingRules: SamplingRules
+    package let rateLimit: RateLimitTable?
+    /// The lowest level a backtrace keeps, if one is on.
+    package let backtraceLevel: LogLevel?
+    /// The accounting of the stages in the pipeline; under `lock`.
+    @exclusivity(unchecked) package var stageLedger: StageLedger
+
     package init(
         queue options: QueueOptions,
         batchSize: Int,
@@ -59,13 +69,14 @@ package final class PipelineStorage: @unchecked Sendable {
         events: AsyncStream<CollectorEvent>.Continuation,
         stripes: Int = RecordStripes.defaultCount,
         chunkSize: Int = 64 * 1024,
-        sources: SourceLocationTable = .shared
+        sources: SourceLocationTable = .shared,
+        stages: StageOptions = .none
     ) {
         self.stripes = RecordStripes(count: stripes)
         queue = QueueState(options: options, stripes: stripes)
         ledger = PipelineLedger(sinks: sinks.map { SinkLedger(name: $0.name, level: $0.level) })
         chunks = ChunkStore(chunkSize: chunkSize, byteLimit: options.maxBytes)
-        batches = BatchPool(batchCapacity: batchSize, chunks: chunks)
+        batches = BatchPool(batchCapacity: batchSize, chunks: chunks, sinks: sinks.count)
         self.sources = sources
         self.events = events
         self.batchSize = batchSize
@@ -75,11 +86,29 @@ package final class PipelineStorage: @unchecked Sendable {
         minimumSinkLevel = sinks.map(\.level).min() ?? .critical
         sinkLevels = sinks.map(\.level)
         self.stallTimeout = stallTimeout
+        stageOptions = stages
+        samplingRules = SamplingRules(stages.sampling)
+        rateLimit = stages.rateLimit.map(RateLimitTable.init)
+        backtraceLevel = stages.backtrace?.level
+        stageLedger = StageLedger(sinks: sinks.count, transformers: stages.transformers.map(\.name))
     }
 
     /// The level a logger with `label` should check against.
     package func threshold(for label: String, requested: LogLevel? = nil) -> LogLevel {
         max(requested ?? levels.level(for: label), minimumSinkLevel)
+    }
+
+    /// What the stages decide for a logger with `label` (at `requested`, or its configured level):
+    /// its thresholds with the backtrace's, its sampler, its label's key in the rate limit.
+    package func loggerStages(for label: String, requested: LogLevel? = nil) -> LoggerStages {
+        let write = threshold(for: label, requested: requested)
+        return LoggerStages(
+            threshold: backtraceLevel.map { min($0, write) } ?? write,
+            writeThreshold: write,
+            sampler: samplingRules.sampler(for: label),
+            rateLimit: rateLimit,
+            labelKey: rateLimit == nil ? 0 : RateLimitTable.labelKey(label)
+        )
     }
 
     /// Runs `body` with the queue's lock and every stripe's lock held: a consistent view of every

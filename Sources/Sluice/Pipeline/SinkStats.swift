@@ -30,4 +30,6 @@ public struct SinkStats: Sendable, Hashable {
     public var meanWriteDuration: Duration
     /// The sink's condition.
     public var status: SinkStatus
+    /// Records the sink's level admitted and its ``SinkFilter`` turned away.
+    public var filtered: Int = 0
 }

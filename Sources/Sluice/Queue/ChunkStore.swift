@@ -57,11 +57,13 @@ package final class ChunkStore: @unchecked Sendable {
 
     /// A chunk that holds at least `bytes`, or `nil` when the byte limit leaves no room for it. With
     /// `waiting`, waits for room instead (for the `block` policy; the caller holds no other lock),
-    /// unless the store was closed or no chunk could ever be that large.
-    package func take(atLeast bytes: Int, waiting: Bool = false) -> Grant? {
+    /// unless the store was closed or no chunk could ever be that large. `allowance` lets the
+    /// collector's stages go that many bytes over the limit, so a record that must be rewritten (to
+    /// redact it) does not have to wait for memory the sinks have not given back yet.
+    package func take(atLeast bytes: Int, waiting: Bool = false, allowance: Int = 0) -> Grant? {
         lock.withLock {
             while true {
-                if let grant = takeLocked(atLeast: bytes) {
+                if let grant = takeLocked(atLeast: bytes, allowance: allowance) {
                     return grant
                 }
                 guard waiting, !closed, Self.roundedSize(bytes, chunkSize: chunkSize) <= byteLimit else {
@@ -99,19 +101,19 @@ package final class ChunkStore: @unchecked Sendable {
         bytes <= chunkSize ? chunkSize : (bytes + 4095) & ~4095
     }
 
-    private func takeLocked(atLeast bytes: Int) -> Grant? {
+    private func takeLocked(atLeast bytes: Int, allowance: Int) -> Grant? {
         if bytes <= chunkSize {
             if let id = free.popLast() {
                 chunks[Int(id)].leftChain = false
                 return Grant(id: id, base: chunks[Int(id)].base!, capacity: chunkSize)
             }
-            return allocate(size: chunkSize, isJumbo: false)
+            return allocate(size: chunkSize, isJumbo: false, allowance: allowance)
         }
-        return allocate(size: Self.roundedSize(bytes, chunkSize: chunkSize), isJumbo: true)
+        return allocate(size: Self.roundedSize(bytes, chunkSize: chunkSize), isJumbo: true, allowance: allowance)
     }
 
-    private func allocate(size: Int, isJumbo: Bool) -> Grant? {
-        guard allocatedBytes <= byteLimit - size else { return nil }
+    private func allocate(size: Int, isJumbo: Bool, allowance: Int) -> Grant? {
+        guard allocatedBytes <= byteLimit + allowance - size else { return nil }
         let id: UInt16
         if let reused = freeIDs.popLast() {
             id = reused

@@ -286,6 +286,12 @@ package struct RecordReader {
         self.cursor = cursor
     }
 
+    /// Moves past `count` bytes.
+    @inline(__always)
+    package mutating func skip(_ count: Int) {
+        cursor += count
+    }
+
     @inline(__always)
     package mutating func byte() -> UInt8 {
         let value = cursor.load(as: UInt8.self)

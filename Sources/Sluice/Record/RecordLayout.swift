@@ -13,7 +13,7 @@
 ///  24  UInt32  source location id (``SourceLocationTable``), or `inlineSource`
 ///  28  UInt16  the chunk holding the record
 ///  30  UInt8   level
-///  31  UInt8   flags: which sections follow
+///  31  UInt8   flags: which sections follow; whether the stages wrote it or must hold it back
 /// label, message                       length + UTF-8 bytes
 /// file, function, line                 only with `Flags.inlineSource`: length + bytes twice, UInt64
 /// call, logger, context metadata       each only when its flag is set: count + entries
@@ -44,6 +44,10 @@ package enum RecordLayout {
         package static let loggerMetadata: UInt8 = 2
         package static let contextMetadata: UInt8 = 4
         package static let inlineSource: UInt8 = 8
+        /// Written by the collector's stages into their own memory: holds no unit of queue room.
+        package static let detached: UInt8 = 16
+        /// Below the sinks' levels, logged only for a backtrace: the stages hold it back.
+        package static let held: UInt8 = 32
     }
 
     /// Value tags.

@@ -126,10 +126,14 @@ package final class SinkDriver: Sendable {
         }
     }
 
-    /// The batch's records at or above the sink's level.
+    /// The batch's records at or above the sink's level (or, when the stages route by mask, those
+    /// whose mask names this sink).
     private func recordsForSink(_ batch: RecordBatch) -> EncodedRecords {
         let all = batch.records
-        guard batch.count(atOrAbove: level) != all.count else { return all }
+        guard batch.routed(toSink: index, level: level) != all.count else { return all }
+        if batch.usesMasks {
+            return filtered.fill(from: all, in: batch, sink: index)
+        }
         return filtered.fill(from: all, atOrAbove: level)
     }
 
@@ -213,6 +217,23 @@ package final class PointerBuffer: @unchecked Sendable {
         guard let base else { return records }
         var count = 0
         for index in 0..<records.count where records[index].level >= level {
+            base[count] = records.pointers[index]
+            count += 1
+        }
+        return EncodedRecords(UnsafeBufferPointer(start: base, count: count))
+    }
+
+    /// Fills the buffer with the records of `batch` whose mask names `sink`, and returns them.
+    package func fill(from records: EncodedRecords, in batch: RecordBatch, sink: Int) -> EncodedRecords {
+        if capacity < records.count {
+            base?.deallocate()
+            capacity = max(records.count, 64)
+            base = .allocate(capacity: capacity)
+        }
+        guard let base else { return records }
+        let bit: UInt64 = 1 << UInt64(sink)
+        var count = 0
+        for index in 0..<records.count where batch.mask(index) & bit != 0 {
             base[count] = records.pointers[index]
             count += 1
         }

@@ -20,7 +20,9 @@ final class Rsyslog: @unchecked Sendable {
     var outputPath: String { directory.appendingPathComponent("out.log").path }
     private var pid: pid_t?
 
-    init() throws {
+    /// - Parameter extraConfiguration: Lines placed before the output action (legacy directives
+    ///   such as `$RepeatedMsgReduction on` apply to the actions that follow them).
+    init(extraConfiguration: String = "") throws {
         directory = URL(fileURLWithPath: "/tmp/sluice-rsyslog-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         udpPort = try freePort(type: SOCK_DGRAM)
@@ -33,6 +35,7 @@ final class Rsyslog: @unchecked Sendable {
             input(type="imudp" address="127.0.0.1" port="\(udpPort)")
             input(type="imtcp" address="127.0.0.1" port="\(tcpPort)")
             input(type="imuxsock" Socket="\(socketPath)")
+            \(extraConfiguration)
             *.* action(type="omfile" file="\(outputPath)" template="RSYSLOG_SyslogProtocol23Format")
 
             """
