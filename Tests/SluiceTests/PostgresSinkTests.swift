@@ -100,10 +100,17 @@ struct PostgresSinkTests {
         try await sink.close()
         let rows = try await server.sql(
             """
-            SELECT label, message, metadata->>'key \u{FFFD}', metadata->>'quote' FROM logs ORDER BY sequence
+            SELECT label, message, (SELECT string_agg(key || '=' || value, ',') FROM jsonb_each_text(metadata)
+                WHERE key LIKE 'key %'), metadata->>'quote' FROM logs ORDER BY sequence
             """, database: database
         ).split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
-        #expect(rows[0] == ["label\u{FFFD}with nul", "nul\u{FFFD}inside", "value\u{FFFD}", "it's \"quoted\" \\ back"])
+        #expect(rows[0].count == 4)
+        #expect(rows[0][0] == "label\u{FFFD}with nul" && rows[0][1] == "nul\u{FFFD}inside")
+        // The key's NUL is replaced too, and the key marked so that it stays apart from `key \u{FFFD}`.
+        let key = try #require(rows[0][2].split(separator: "=", maxSplits: 1).first)
+        #expect(key.hasPrefix("key \u{FFFD}…[NUL replaced, fnv1a ") && key.hasSuffix("]"))
+        #expect(rows[0][2].hasSuffix("=value\u{FFFD}"))
+        #expect(rows[0][3] == "it's \"quoted\" \\ back")
         #expect(rows[1][1] == "'); DROP TABLE logs; --")
         #expect(rows[2][1] == "f\u{FFFD}o")
         #expect(rows[3][1] == String(repeating: "x", count: 65_536) + "…[truncated, 10485760 bytes]")

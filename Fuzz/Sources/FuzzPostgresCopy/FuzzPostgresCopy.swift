@@ -38,7 +38,9 @@ public func fuzzPostgresCopy(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32
         require(header.tag == firstTag &+ UInt64(index), "tag \(header.tag) for \(firstTag &+ UInt64(index))")
         require(header.records == records.count && batch.payloadRecords == records.count, "record count")
         require(batch.messageEnds == [batch.payload.count], "messages end at \(batch.messageEnds)")
-        let days = partitioned ? Set(records.map { floorDivision($0.timestamp.nanosecondsSinceEpoch, 86_400_000_000_000) }).sorted() : []
+        let days =
+            partitioned
+            ? Set(records.map { floorDivision($0.timestamp.nanosecondsSinceEpoch, 86_400_000_000_000) }).sorted() : []
         require(header.days == days, "days \(header.days) for \(days)")
         require(header.copyOffset == 20 + 8 * days.count, "COPY data at \(header.copyOffset)")
         let tuples = decodeBinaryCopy(batch.payload[header.copyOffset...])
@@ -120,7 +122,9 @@ func checkText(_ field: [UInt8]?, _ text: String, limit: Int, _ column: String) 
         preconditionFailure("invariant broken: \(column) is not valid UTF-8")
     }
     let expected = expectedText(text, limit: limit)
-    require(sameBytes(stored, expected), "\(column): \(stored.prefix(200).debugDescription) for \(expected.prefix(200).debugDescription)")
+    require(
+        sameBytes(stored, expected),
+        "\(column): \(stored.prefix(200).debugDescription) for \(expected.prefix(200).debugDescription)")
 }
 
 func check(_ tuple: [[UInt8]?], _ record: LogRecord, maxMessageBytes: Int, includeSource: Bool) {
@@ -141,7 +145,8 @@ func check(_ tuple: [[UInt8]?], _ record: LogRecord, maxMessageBytes: Int, inclu
         checkText(tuple[5], record.source.file, limit: 1_024, "source_file")
         checkText(tuple[6], record.source.function, limit: 1_024, "source_function")
         let line = integer(tuple[7], width: 4, "source_line")
-        require(line == Int64(min(record.source.line, UInt(Int32.max))), "source_line \(line) for \(record.source.line)")
+        require(
+            line == Int64(min(record.source.line, UInt(Int32.max))), "source_line \(line) for \(record.source.line)")
     } else {
         require(tuple[5] == nil && tuple[6] == nil && tuple[7] == nil, "source columns without includeSource")
     }
@@ -165,7 +170,8 @@ func checkJSONB(_ field: [UInt8]?, _ merged: MetadataPairs, limit: Int) {
     for (member, pair) in zip(members, merged) {
         require(
             showsKey(member.key, pair.key),
-            "jsonb shows the key \(pair.key.prefix(300).debugDescription) as \(member.key.prefix(300).debugDescription)")
+            "jsonb shows the key \(pair.key.prefix(300).debugDescription) as \(member.key.prefix(300).debugDescription)"
+        )
         require(
             matches(member.value, pair.value, limit: limit, depth: 1),
             "jsonb member \(member.key.prefix(100).debugDescription) is \(String(describing: member.value).prefix(300)), expected \(String(describing: pair.value).prefix(300))"
@@ -189,7 +195,8 @@ func showsKey(_ shown: String, _ key: String) -> Bool {
         for byte in utf8 {
             hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
         }
-        expected = String(decoding: utf8[..<end], as: UTF8.self) + "…[truncated, \(utf8.count) bytes, fnv1a \(hex(hash))]"
+        expected =
+            String(decoding: utf8[..<end], as: UTF8.self) + "…[truncated, \(utf8.count) bytes, fnv1a \(hex(hash))]"
     }
     // Only a NUL in what is shown of the key is replaced (and marked).
     guard expected.utf8.contains(0) else { return sameBytes(shown, expected) }

@@ -127,17 +127,22 @@ func checkFormatPaths(_ records: [LogRecord], _ name: String, _ format: any LogF
         require(path.fastStayedInReservation, "\(name): the fast path wrote past its reservation")
         require(path.fastLeftOutputAlone, "\(name): the fast path declined but left bytes in the output")
         if let fast = path.fast {
-            require(fast == path.general, "\(name): the fast path wrote \(show(fast)), the general path \(show(path.general))")
+            require(
+                fast == path.general,
+                "\(name): the fast path wrote \(show(fast)), the general path \(show(path.general))")
         }
         output.removeAll()
         format.write(record, to: &output)
-        require(output.bytes == path.general, "\(name): write gave \(show(output.bytes)), the general path \(show(path.general))")
+        require(
+            output.bytes == path.general,
+            "\(name): write gave \(show(output.bytes)), the general path \(show(path.general))")
 
         premerged.removeAll()
         format.write(withMergedMetadata(record), to: &premerged)
         require(
             premerged.bytes == output.bytes,
-            "\(name): the record renders as \(show(output.bytes)), with its metadata merged as \(show(premerged.bytes))")
+            "\(name): the record renders as \(show(output.bytes)), with its metadata merged as \(show(premerged.bytes))"
+        )
         if !colors {
             let lines = requireLines(output.bytes, count: 1, name)
             if name == "json" {

@@ -111,7 +111,9 @@ extension FuzzInput {
     public mutating func hostileValue(depth: Int = 0) -> LogMetadataValue {
         switch below(depth < 4 ? 12 : 8) {
         case 0: return .integer(bool() ? Self.integers[below(Self.integers.count)] : Int(int64()))
-        case 1: return .double(bool() ? Self.doubles[below(Self.doubles.count)] : Double(bitPattern: UInt64(bitPattern: int64())))
+        case 1:
+            return .double(
+                bool() ? Self.doubles[below(Self.doubles.count)] : Double(bitPattern: UInt64(bitPattern: int64())))
         case 2: return .bool(bool())
         case 3, 4, 5, 6: return .string(hostileString())
         case 7: return .string("")
@@ -139,7 +141,8 @@ extension FuzzInput {
             let printable = (0x20...0x7E).map { String(UnicodeScalar(UInt8($0))) }
             let start = below(printable.count)
             for index in 0..<count {
-                metadata[printable[(start + index) % printable.count]] = index % 3 == 0 ? .integer(-index) : .bool(false)
+                metadata[printable[(start + index) % printable.count]] =
+                    index % 3 == 0 ? .integer(-index) : .bool(false)
             }
         case 8:
             let count = 250 + below(10)
