@@ -30,6 +30,35 @@ import Testing
         #expect(pipeline.stats.logged == 3 && pipeline.stats.written == 3)
     }
 
+    /// With a backtrace below the pipeline's level, a debug line is kept for the backtrace only (the
+    /// sink takes every level, so only the stage keeps it out); and a level changed at runtime
+    /// reaches a raw-line logger that already exists.
+    @Test func linesBelowThePipelineLevelGoOnlyToABacktraceAndLevelsFollowChanges() async throws {
+        let memory = MemorySink(level: .trace)
+        let pipeline = try LogPipeline(
+            sinks: [memory], level: .info, levelEnvironmentVariable: nil,
+            stages: StageOptions(backtrace: Backtrace(level: .debug, capacity: 4)))
+        let out = pipeline.rawLineLogger(label: "worker", stream: "stdout")
+        out.write("step", level: .debug)
+        out.write("too low", level: .trace)
+        out.write("ready")
+        await pipeline.flush()
+        #expect(memory.records.map(\.message) == ["ready"])
+        out.write("crashed", level: .error)
+        await pipeline.flush()
+        #expect(memory.records.map(\.message) == ["ready", "step", "crashed"])
+        #expect(memory.records[1].metadata["backtrace"] == true)
+
+        pipeline.setLevel(.error, for: "worker")
+        out.write("quiet now", level: .warning)
+        out.write("still loud", level: .error)
+        let report = await pipeline.shutdown()
+        // The warning is below the label's level now: held for the backtrace, written ahead of the error.
+        #expect(memory.records.map(\.message) == ["ready", "step", "crashed", "quiet now", "still loud"])
+        #expect(memory.records[3].metadata["backtrace"] == true)
+        #expect(report.stats.isBalanced && report.stats.inFlight == 0, "\(report.stats)")
+    }
+
     @Test func invalidUTF8BecomesVisibleEscapesAndValidTextIsKept() async throws {
         let memory = MemorySink()
         let pipeline = try makePipeline(memory)

@@ -110,7 +110,9 @@ public struct RawLineLogger: Sendable {
             timestamp: (timestamp ?? .now()).nanosecondsSinceEpoch, level: level, label: label, message: message,
             file: RawLineDecoding.source.file, function: RawLineDecoding.source.function,
             line: RawLineDecoding.source.line, callMetadata: metadata, loggerMetadata: lineMetadata ?? LogMetadata(),
-            context: LogMetadata())
+            context: LogMetadata(),
+            // Below what the sinks take (a backtrace lowered the threshold): only the backtrace wants it.
+            extraFlags: threshold.isHeld(level) ? RecordLayout.Flags.held : 0)
         core.queued(level)
     }
 }
