@@ -42,7 +42,9 @@ final class HTTPReceiver: @unchecked Sendable {
         }
         let pid = try spawn("/usr/bin/env", ["python3"] + args)
         self.pid = pid
-        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        // Generous: an external process starting while the whole suite runs under ThreadSanitizer
+        // on two cores took more than 30 s in CI.
+        let deadline = ContinuousClock.now.advanced(by: .seconds(120))
         while ContinuousClock.now < deadline {
             guard isRunning(pid) else {
                 self.pid = nil
@@ -56,7 +58,7 @@ final class HTTPReceiver: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw TestFailure("the HTTP receiver did not listen within 30 seconds")
+        throw TestFailure("the HTTP receiver did not listen within 120 seconds")
     }
 
     func stop() {

@@ -61,7 +61,9 @@ final class Rsyslog: @unchecked Sendable {
             ])
         self.pid = pid
         let probe = "probe-\(UUID().uuidString)"
-        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        // Generous: an external process starting while the whole suite runs under ThreadSanitizer
+        // on two cores took more than 30 s in CI.
+        let deadline = ContinuousClock.now.advanced(by: .seconds(120))
         while ContinuousClock.now < deadline {
             guard isRunning(pid) else {
                 self.pid = nil
@@ -75,7 +77,7 @@ final class Rsyslog: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw TestFailure("rsyslogd did not become ready within 30 seconds")
+        throw TestFailure("rsyslogd did not become ready within 120 seconds")
     }
 
     /// Stops rsyslogd (SIGTERM, then SIGKILL after 10 seconds) and waits for it to exit.
@@ -93,7 +95,9 @@ final class Rsyslog: @unchecked Sendable {
 
     /// Parsed messages from `appName`, polling until `count` arrived or 30 seconds passed.
     func messages(from appName: String, atLeast count: Int) async throws -> [SyslogLine] {
-        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        // Generous: an external process starting while the whole suite runs under ThreadSanitizer
+        // on two cores took more than 30 s in CI.
+        let deadline = ContinuousClock.now.advanced(by: .seconds(120))
         while true {
             let found = lines().compactMap(SyslogLine.init).filter { $0.appName == appName }
             if found.count >= count || ContinuousClock.now >= deadline {
