@@ -11,7 +11,9 @@ import Testing
         let pipeline = try LogPipeline(
             sinks: [blocked, memory], level: .trace, levelEnvironmentVariable: nil,
             batching: BatchingOptions(maxRecords: 10, maxDelay: .milliseconds(1)),
-            delivery: DeliveryOptions(inboxCapacity: 2, stallTimeout: .milliseconds(50)), onInternalError: .ignore)
+            // Long enough that the healthy sink's inbox (2 batches) never stays full that long on a
+            // loaded machine: with 50 ms it did under ThreadSanitizer, and its batches were dropped.
+            delivery: DeliveryOptions(inboxCapacity: 2, stallTimeout: .seconds(2)), onInternalError: .ignore)
         let log = pipeline.logger(label: "hung")
         log.info("first")
         await blocked.waitUntilBlocked()
