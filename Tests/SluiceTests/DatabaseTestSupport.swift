@@ -15,9 +15,13 @@ func python(_ script: String, _ arguments: [String] = []) async throws -> Any {
 /// The rows of `sql` on the SQLite database at `path`, read with Python's `sqlite3` module.
 func sqliteRows(_ path: String, _ sql: String) async throws -> [[Any]] {
     let script = """
-        import json, sqlite3, sys
-        connection = sqlite3.connect(sys.argv[1], timeout=30)
-        rows = connection.execute(sys.argv[2]).fetchall()
+        import json, sqlite3, sys, traceback
+        try:
+            connection = sqlite3.connect(sys.argv[1], timeout=30)
+            rows = connection.execute(sys.argv[2]).fetchall()
+        except Exception:
+            print(traceback.format_exc())
+            sys.exit(1)
         json.dump([list(row) for row in rows], sys.stdout)
         """
     guard let rows = try await python(script, [path, sql]) as? [[Any]] else {
