@@ -555,14 +555,17 @@ import Testing
             snapshots += 1
             await Task.yield()
         }
-        // Repeats from producers running at once may interleave; these cannot.
+        // Repeats from producers running at once may interleave; these cannot. The flush first: under
+        // `dropOldest` a call finds nothing to evict while the collector holds the whole queue staged,
+        // so a tail logged into a full queue could be dropped, breaking the run.
+        #expect(await pipeline.flush(timeout: .seconds(60)) == .completed)
         for _ in 0..<3 {
             pipeline.logger(label: "dup").info("tail")
         }
         let report = await pipeline.shutdown(timeout: .seconds(60))
         let stats = report.stats
         #expect(stats.isBalanced && stats.inFlight == 0, "\(stats)")
-        #expect(stats.filtered.sampled > 0 && stats.filtered.rateLimited > 0 && stats.filtered.deduplicated > 0)
+        #expect(stats.filtered.sampled > 0 && stats.filtered.rateLimited > 0 && stats.filtered.deduplicated > 0, "\(stats)")
         #expect(stats.filtered.transformed > 0 && stats.filtered.sinkFilter > 0 && stats.filtered.backtrace > 0)
         #expect(stats.written == memory.records.count)
         #expect(!memory.records.contains { $0.metadata["password"] != nil && $0.metadata["password"] != "[REDACTED]" })

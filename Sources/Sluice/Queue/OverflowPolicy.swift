@@ -23,6 +23,11 @@ public struct OverflowPolicy: Sendable, Hashable, CustomStringConvertible {
     public static let dropNewest = OverflowPolicy(kind: .dropNewest)
 
     /// Discard the oldest queued record to make room (keep the most recent history).
+    ///
+    /// Only records still in the queue can be discarded: those the collector has already taken
+    /// (at most one take, while the stages run over it and it is cut into batches) hold their room
+    /// until they are handed to the sinks. A call that finds all the room held by such records drops
+    /// its own record instead, counted as `overflow`.
     public static let dropOldest = OverflowPolicy(kind: .dropOldest)
 
     /// Lossless between the caller and the sinks: the logging call waits until there is room.
