@@ -565,7 +565,8 @@ import Testing
         let report = await pipeline.shutdown(timeout: .seconds(60))
         let stats = report.stats
         #expect(stats.isBalanced && stats.inFlight == 0, "\(stats)")
-        #expect(stats.filtered.sampled > 0 && stats.filtered.rateLimited > 0 && stats.filtered.deduplicated > 0, "\(stats)")
+        #expect(
+            stats.filtered.sampled > 0 && stats.filtered.rateLimited > 0 && stats.filtered.deduplicated > 0, "\(stats)")
         #expect(stats.filtered.transformed > 0 && stats.filtered.sinkFilter > 0 && stats.filtered.backtrace > 0)
         #expect(stats.written == memory.records.count)
         #expect(!memory.records.contains { $0.metadata["password"] != nil && $0.metadata["password"] != "[REDACTED]" })
