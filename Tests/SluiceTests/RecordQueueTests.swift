@@ -13,14 +13,12 @@ final class QueueHarness: @unchecked Sendable {
     private var assembler = BatchAssembler()
     private var cuts = StripeCuts()
     private var runs: [ChunkRun] = []
-    let events: AsyncStream<CollectorEvent>
+    let events = CollectorEvents()
 
     init(
         capacity: Int, overflow: OverflowPolicy, protectedLevel: LogLevel = .error, batchSize: Int? = nil,
         stripes: Int = 1, maxBytes: Int = 16 << 20, chunkSize: Int = 64 * 1024
     ) {
-        let (events, continuation) = AsyncStream<CollectorEvent>.makeStream()
-        self.events = events
         self.batchSize = batchSize ?? capacity
         storage = PipelineStorage(
             queue: QueueOptions(
@@ -29,7 +27,7 @@ final class QueueHarness: @unchecked Sendable {
             levels: LevelPolicy(minimum: .trace, overrides: [:]),
             sinks: [("test", .trace)],
             stallTimeout: .seconds(5),
-            events: continuation,
+            events: events,
             stripes: stripes,
             chunkSize: chunkSize
         )
@@ -512,5 +510,35 @@ final class QueueHarness: @unchecked Sendable {
         store.leftChain([jumbo.id])
         #expect(store.bytesAllocated == 0, "jumbo memory is freed, not kept")
         #expect(store.take(atLeast: 10_000) != nil)
+    }
+
+    /// The collector makes chunks ready; a logging thread then takes them without allocating, the
+    /// oldest freed first; the byte limit still holds.
+    @Test func chunksMadeReadyAreTakenWithoutAllocatingWithinTheLimit() {
+        let store = ChunkStore(chunkSize: 1_024, byteLimit: 4_096)
+        #expect(store.replenish(spare: 3) == 3)
+        #expect(store.bytesAllocated == 3_072 && store.bytesInUse == 0)
+        #expect(store.replenish(spare: 3) == 0, "already ready")
+        var grants = (0..<3).compactMap { _ in store.take(atLeast: 100) }
+        #expect(grants.count == 3 && store.bytesAllocated == 3_072, "taken, not allocated")
+        #expect(store.replenish(spare: 3) == 1, "the limit leaves room for one more")
+        grants.append(store.take(atLeast: 100)!)
+        #expect(store.take(atLeast: 100) == nil && store.bytesAllocated == 4_096)
+        store.leftChain([grants[2].id])
+        #expect(store.take(atLeast: 100)?.id == grants[2].id, "freed memory is reused")
+    }
+
+    /// Chunks kept free for reuse give their memory up to a record larger than a chunk.
+    @Test func freeChunksMakeWayForALargeRecord() {
+        let store = ChunkStore(chunkSize: 1_024, byteLimit: 8_192)
+        #expect(store.replenish(spare: 8) == 8)
+        let used = store.take(atLeast: 100)!
+        let jumbo = store.take(atLeast: 2_000)
+        #expect(jumbo != nil && jumbo!.capacity >= 2_000)
+        #expect(store.bytesAllocated == 8_192 && store.bytesInUse == 1_024 + 4_096, "three chunks stay free")
+        #expect(store.take(atLeast: 3_000) == nil, "even without the free chunks it would not fit")
+        #expect(store.bytesAllocated == 8_192, "so they were kept")
+        store.leftChain([used.id, jumbo!.id])
+        #expect(store.bytesInUse == 0)
     }
 }

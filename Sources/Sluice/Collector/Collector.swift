@@ -1,15 +1,16 @@
 /// Takes records from the queue in batches and hands each batch to every sink's inbox.
 ///
 /// The collector is an actor on the pipeline's own thread (a custom `SerialExecutor`), so it keeps
-/// draining while producers saturate Swift's cooperative pool. It reacts to one `AsyncStream` of
-/// ``CollectorEvent``s: producers' wake-ups, its own batch timer, flush barriers and shutdown. The
-/// decisions live in ``BatchingStateMachine``; the collector carries them out.
+/// draining while producers saturate Swift's cooperative pool. It reacts to one channel of
+/// ``CollectorEvent``s (``CollectorEvents``): producers' wake-ups, its own batch timer, flush
+/// barriers and shutdown. The decisions live in ``BatchingStateMachine``; the collector carries them
+/// out.
 package actor Collector {
     private let executor: ThreadExecutor
     private let core: PipelineStorage
     private let drivers: [SinkDriver]
     private let stallTimeout: Duration
-    private let ticks: AsyncStream<CollectorEvent>.Continuation
+    private let events: CollectorEvents
     private let reportError: @Sendable (InternalError) -> Void
     private var batching: BatchingStateMachine<ContinuousClock>
     private var tickTimer: ThreadExecutor.TimerHandle?
@@ -42,7 +43,7 @@ package actor Collector {
         drivers: [SinkDriver],
         batching: BatchingOptions,
         stallTimeout: Duration,
-        ticks: AsyncStream<CollectorEvent>.Continuation,
+        events: CollectorEvents,
         filters: [SinkFilter?] = [],
         reportError: @escaping @Sendable (InternalError) -> Void
     ) {
@@ -50,21 +51,21 @@ package actor Collector {
         self.core = core
         self.drivers = drivers
         self.stallTimeout = stallTimeout
-        self.ticks = ticks
+        self.events = events
         self.reportError = reportError
-        tickAction = { [ticks] in ticks.yield(.tick) }
+        tickAction = { [events] in events.yield(.tick) }
         self.batching = BatchingStateMachine(maxRecords: batching.maxRecords, maxDelay: batching.maxDelay)
         stages = StageRunner(
             core: core, filters: filters.isEmpty ? Array(repeating: nil, count: drivers.count) : filters,
             reportError: reportError)
         assembler.runsStages = stages.isActive
         assembler.tracksMasks = stages.usesMasks
-        core.rateLimit?.start(on: executor) { [ticks] in ticks.yield(.stageTick) }
+        core.rateLimit?.start(on: executor) { [events] in events.yield(.stageTick) }
     }
 
     /// Processes events until shutdown has drained everything.
-    package func run(_ events: AsyncStream<CollectorEvent>) async {
-        for await event in events {
+    package func run() async {
+        while let event = await events.next() {
             await handle(event)
             if shutdownDeadline != nil && core.isDrained {
                 // What the stages still hold goes out last: a run of repeats, the last window's
@@ -180,6 +181,8 @@ package actor Collector {
     /// Takes what the stripes hold and runs the stages over it.
     private func take(fullBatchesOnly: Bool) {
         core.take(into: &assembler, cuts: &cuts, runs: &runs, fullBatchesOnly: fullBatchesOnly)
+        // Chunks for the records to come are allocated here rather than by the logging threads.
+        core.chunks.replenish(spare: core.spareChunks)
         stages.process(&assembler)
         scheduleStageTimer()
     }
@@ -194,7 +197,7 @@ package actor Collector {
         cancelStageTimer()
         let wait = max(0, deadline &- LogTimestamp.now().nanosecondsSinceEpoch)
         let at = ContinuousClock.now.advanced(by: .nanoseconds(wait) + .milliseconds(1))
-        stageTimer = executor.schedule(at: at) { [ticks] in ticks.yield(.stageTick) }
+        stageTimer = executor.schedule(at: at) { [events] in events.yield(.stageTick) }
         stageTimerAt = at
         stageDeadline = deadline
     }

@@ -1,6 +1,6 @@
 /// What the collector reacts to. Producers, timers, flushes and shutdown all speak to the collector
-/// through one `AsyncStream` of these, so a flush barrier is ordered after every record logged before
-/// it.
+/// through one ``CollectorEvents`` channel; a flush barrier covers every record logged before it
+/// because the collector takes everything queued when it handles the barrier.
 package enum CollectorEvent: Sendable {
     /// The queue went from empty to non-empty.
     case recordsAvailable

@@ -27,7 +27,9 @@ import Darwin
 /// The thread exits once ``stop()`` was called and no job or timer is left; a job enqueued after
 /// that starts a fresh thread, so no continuation is ever stranded.
 //
-// @unchecked Sendable is safe: every mutable property is guarded by `lock`; `name` is immutable.
+// @unchecked Sendable is safe: every mutable property is guarded by `lock`, except `running`, which
+// only the runner that set `busy` under `lock` touches, until it clears `busy` under `lock` again;
+// `name` is immutable.
 package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     package let name: String
     /// The pipeline this thread works for (its collector or one of its sinks), or `nil` for a
@@ -59,6 +61,10 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
     private var drainerScheduled = false
     private var exclusiveWaiters = 0
     private var taskTimers: [UInt64: Task<Void, Never>] = [:]
+    /// The jobs a drainer or helper took to run, swapped with `jobs` and emptied keeping its
+    /// capacity, so that enqueueing a job allocates nothing once both buffers are grown. Owned by the
+    /// runner that set `busy` (the thread backing keeps a buffer of its own in `runLoop()`).
+    private var running: [UnownedJob] = []
 
     private struct Timer {
         var id: UInt64
@@ -74,6 +80,9 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
     package init(name: String, pipelineID: UInt64? = nil) {
         self.name = name
         self.pipelineID = pipelineID
+        // Whoever enqueues a job (a producer waking the collector, say) then finds room already.
+        jobs.reserveCapacity(16)
+        running.reserveCapacity(16)
     }
 
     // MARK: Backing
@@ -279,22 +288,31 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
     /// Drainer side (tasks backing): runs the jobs waiting now. Returns whether more arrived
     /// meanwhile (the drainer then yields and calls again).
     package func drainBatch() -> Bool {
+        guard runWaitingJobs(asDrainer: true) else { return false }
+        return finishBatch(continuing: true)
+    }
+
+    /// Runs the waiting jobs on the calling thread unless another runner is busy; returns whether it
+    /// ran any (it then still holds `busy`: the caller ends the batch with ``finishBatch(continuing:)``).
+    private func runWaitingJobs(asDrainer: Bool) -> Bool {
         lock.lock()
-        drainerScheduled = false
+        if asDrainer {
+            drainerScheduled = false
+        }
         guard !busy, !jobs.isEmpty else {
             lock.unlock()
             return false
         }
         busy = true
-        var batch: [UnownedJob] = []
-        swap(&jobs, &batch)
+        swap(&jobs, &running)
         lock.unlock()
         let previous = PipelineThread.swap(self)
-        for job in batch {
+        for job in running {
             job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
         }
         PipelineThread.restore(previous)
-        return finishBatch(continuing: true)
+        running.removeAll(keepingCapacity: true)
+        return true
     }
 
     /// Ends a batch (or an exclusive section): lets the next runner in. With `continuing`, the
@@ -342,20 +360,7 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
 
     /// Runs waiting jobs on the calling thread if nobody else is; returns whether it ran any.
     package func helpDrain() -> Bool {
-        lock.lock()
-        guard !busy, !jobs.isEmpty else {
-            lock.unlock()
-            return false
-        }
-        busy = true
-        var batch: [UnownedJob] = []
-        swap(&jobs, &batch)
-        lock.unlock()
-        let previous = PipelineThread.swap(self)
-        for job in batch {
-            job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
-        }
-        PipelineThread.restore(previous)
+        guard runWaitingJobs(asDrainer: false) else { return false }
         finishBatch()
         return true
     }
@@ -397,6 +402,7 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
         PipelineThread.enter(self)
         defer { PipelineThread.leave() }
         var batch: [UnownedJob] = []
+        batch.reserveCapacity(16)
         var dueActions: [@Sendable () -> Void] = []
         while true {
             lock.lock()

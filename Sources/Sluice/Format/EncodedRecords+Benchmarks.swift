@@ -56,12 +56,13 @@ public final class SingleThreadedPipeline {
     public init(
         batchSize: Int = 512, capacity: Int = 65_536, minimumLevel: LogLevel = .trace, stages: StageOptions = .none
     ) {
-        let (_, continuation) = AsyncStream<CollectorEvent>.makeStream()
+        let events = CollectorEvents()
+        events.finish()
         self.batchSize = batchSize
         storage = PipelineStorage(
             queue: QueueOptions(capacity: capacity, overflow: .block), batchSize: batchSize,
             levels: LevelPolicy(minimum: minimumLevel, overrides: [:]), sinks: [("benchmark", .trace)],
-            stallTimeout: .seconds(5), events: continuation, stages: stages)
+            stallTimeout: .seconds(5), events: events, stages: stages)
         self.stages = StageRunner(core: storage, filters: [nil], reportError: { _ in })
         assembler.runsStages = self.stages.isActive
         assembler.tracksMasks = self.stages.usesMasks

@@ -50,7 +50,7 @@ public final class LogPipeline: Sendable {
     /// Runs the pipeline's executors as tasks (cooperative and synchronous modes).
     package let host: CooperativeHost?
     private let drivers: [SinkDriver]
-    private let events: AsyncStream<CollectorEvent>.Continuation
+    private let events: CollectorEvents
     private let reportError: @Sendable (InternalError) -> Void
     private let shutdownState = LockedValue(ShutdownStateMachine())
     package let shutdownReport = Promise<ShutdownReport>()
@@ -153,8 +153,8 @@ public final class LogPipeline: Sendable {
 
         let names = Self.uniqueNames(sinks.map(\.name))
         sinkNames = names
-        let (stream, continuation) = AsyncStream<CollectorEvent>.makeStream()
-        events = continuation
+        let events = CollectorEvents()
+        self.events = events
         reportError = onInternalError.handle
 
         // Where the work runs. Dedicated threads start now, so a thread limit shows here.
@@ -203,7 +203,7 @@ public final class LogPipeline: Sendable {
             levels: levels,
             sinks: zip(names, sinks).map { ($0, $1.level) },
             stallTimeout: delivery.stallTimeout,
-            events: continuation,
+            events: events,
             flushLevel: flushLevel,
             synchronous: effectiveMode.isSynchronous,
             timers: collectorExecutor,
@@ -238,7 +238,7 @@ public final class LogPipeline: Sendable {
             self.direct = direct
             collector = nil
             // Nobody reads the collector's events in this mode.
-            continuation.finish()
+            events.finish()
         } else {
             direct = nil
             collector = Collector(
@@ -247,7 +247,7 @@ public final class LogPipeline: Sendable {
                 drivers: drivers,
                 batching: batching,
                 stallTimeout: delivery.stallTimeout,
-                ticks: continuation,
+                events: events,
                 filters: filters,
                 reportError: onInternalError.handle
             )
@@ -257,7 +257,7 @@ public final class LogPipeline: Sendable {
         }
         if let collector {
             Task(name: "sluice collector", executorPreference: collectorExecutor) {
-                await collector.run(stream)
+                await collector.run()
             }
         }
         for sink in sinks {

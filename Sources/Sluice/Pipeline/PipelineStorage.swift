@@ -33,8 +33,14 @@ package final class PipelineStorage: @unchecked Sendable {
     package let chunks: ChunkStore
     package let batches: BatchPool
     package let sources: SourceLocationTable
-    package let events: AsyncStream<CollectorEvent>.Continuation
+    package let events: CollectorEvents
     package let batchSize: Int
+    /// How many free chunks the collector keeps ready for the stripes at least: one per stripe and a
+    /// few more, at most a quarter of what the byte limit allows (``ChunkStore/replenish(spare:)``
+    /// keeps more while the backlog is deep).
+    package var spareChunks: Int {
+        min(stripes.count + 4, chunks.byteLimit / chunks.chunkSize / 4)
+    }
     /// Whether a call that finds the queue full waits for room (`block`, `block(timeout:)`).
     package let waitsWhenFull: Bool
     /// How long it waits at most (`block(timeout:)`).
@@ -92,7 +98,7 @@ package final class PipelineStorage: @unchecked Sendable {
         levels: LevelPolicy,
         sinks: [(name: String, level: LogLevel)],
         stallTimeout: Duration,
-        events: AsyncStream<CollectorEvent>.Continuation,
+        events: CollectorEvents,
         stripes: Int = RecordStripes.defaultCount,
         chunkSize: Int = 64 * 1024,
         sources: SourceLocationTable = .shared,
@@ -104,7 +110,10 @@ package final class PipelineStorage: @unchecked Sendable {
         stages: StageOptions = .none
     ) {
         self.id = id
-        self.stripes = RecordStripes(count: stripes)
+        // A chain never holds more chunks than the byte limit allows (jumbo chunks are larger still),
+        // plus its open one; beyond the cap a chain grows, amortised, on the logging thread.
+        self.stripes = RecordStripes(
+            count: stripes, segmentsPerChain: min(options.maxBytes / chunkSize + 2, 1_024))
         queue = QueueState(options: options, stripes: stripes)
         ledger = PipelineLedger(sinks: sinks.map { SinkLedger(name: $0.name, level: $0.level) })
         let roomWaiters = RoomWaiters()

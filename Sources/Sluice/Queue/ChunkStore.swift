@@ -6,6 +6,12 @@
 /// released by the batch that carried it. Normal chunks are kept and reused, most recently freed
 /// first, so a steady stream touches the same few chunks and allocates nothing; only jumbo chunks
 /// are freed (by whichever thread releases them last).
+///
+/// The collector keeps free chunks ready (``replenish(spare:)``): a few, and more as the backlog
+/// deepens (half as many as hold records), so a logging thread whose chunk is full takes one rather
+/// than allocating it. A logging thread allocates only when a burst outruns the collector, and never
+/// more than the byte limit allows over the store's lifetime. Memory made ready and never written
+/// costs address space, not resident memory.
 //
 // @unchecked Sendable is safe: every mutable property is guarded by `lock`; `chunkSize` and
 // `byteLimit` are immutable. Chunk memory itself is written by one producer under its stripe's lock
@@ -43,6 +49,12 @@ package final class ChunkStore: @unchecked Sendable {
         self.chunkSize = chunkSize
         self.byteLimit = byteLimit
         self.memoryFreed = memoryFreed
+        // Room for the bookkeeping of every normal chunk the limit allows (up to a cap), so that a
+        // logging thread taking a new chunk, or a sink thread giving one back, never grows an array.
+        let expected = min(byteLimit / max(chunkSize, 1) + 16, 4_096, Self.maximumChunks)
+        chunks.reserveCapacity(expected)
+        free.reserveCapacity(expected)
+        freeIDs.reserveCapacity(expected)
     }
 
     deinit {
@@ -135,6 +147,17 @@ package final class ChunkStore: @unchecked Sendable {
     }
 
     private func allocate(size: Int, isJumbo: Bool, allowance: Int) -> Grant? {
+        if isJumbo && allocatedBytes - free.count * chunkSize <= byteLimit + allowance - size {
+            // Free normal chunks (kept for reuse) give their memory up to a record that needs it,
+            // those the collector made ready and nobody wrote into first.
+            while allocatedBytes > byteLimit + allowance - size {
+                let id = free.removeFirst()
+                chunks[Int(id)].base?.deallocate()
+                chunks[Int(id)] = Chunk()
+                freeIDs.append(id)
+                allocatedBytes -= chunkSize
+            }
+        }
         guard allocatedBytes <= byteLimit + allowance - size else { return nil }
         let id: UInt16
         if let reused = freeIDs.popLast() {
@@ -148,6 +171,36 @@ package final class ChunkStore: @unchecked Sendable {
         chunks[Int(id)] = Chunk(base: base, size: size, isJumbo: isJumbo)
         allocatedBytes += size
         return Grant(id: id, base: base, capacity: size)
+    }
+
+    /// Allocates free chunks until `spare` (or half as many as hold records, if more) are free or
+    /// the byte limit is reached, on the calling thread (the collector's, after each take), so that
+    /// logging threads find chunks ready. Only a backlog deeper than the store ever held makes it
+    /// allocate. Returns how many it allocated.
+    @discardableResult
+    package func replenish(spare: Int) -> Int {
+        var added = 0
+        while true {
+            let allocated = lock.withLock {
+                let inUse = allocatedBytes / chunkSize - free.count
+                guard free.count < max(spare, inUse / 2), !closed,
+                    let grant = allocate(size: chunkSize, isJumbo: false, allowance: 0)
+                else { return false }
+                chunks[Int(grant.id)].leftChain = true
+                // Below the recently freed ones, which are taken first while their memory is warm.
+                free.insert(grant.id, at: 0)
+                if waiters > 0 {
+                    freed.broadcast()
+                }
+                return true
+            }
+            guard allocated else { break }
+            added += 1
+        }
+        if added > 0 {
+            memoryFreed?()
+        }
+        return added
     }
 
     /// The collector took records from these chunks; they stay there until released. Called while the

@@ -39,7 +39,11 @@ package struct RecordChain {
     /// Records queued.
     package private(set) var count = 0
 
-    package init() {}
+    /// A chain with room for `segments` chunks, so that taking chunks up to that many allocates
+    /// nothing on the logging thread.
+    package init(reservingSegments segments: Int = 0) {
+        self.segments.reserveCapacity(segments)
+    }
 
     /// Room for a record of `size` bytes in the open chunk: where to write it, the size of the record
     /// before it in the chunk (0 for the first) and the chunk's id; `nil` when it does not fit.

@@ -47,8 +47,8 @@ package struct RecordStripe {
     /// Calls that left this stripe's lock to ask the queue for room (or wait for it) and have not
     /// come back: logged, not yet stored or dropped.
     package var inTransit = 0
-    package var unprotected = RecordChain()
-    package var protected = RecordChain()
+    package var unprotected: RecordChain
+    package var protected: RecordChain
     /// The order of the next record within the stripe.
     package var nextOrder: UInt64 = 0
     /// Records stored since the collector last took this stripe's records.
@@ -60,7 +60,11 @@ package struct RecordStripe {
     private var notifiedBatchReady = false
     package var sources = SourceLocationCache()
 
-    package init() {}
+    /// A stripe whose chains have room for `segments` chunks each.
+    package init(reservingSegments segments: Int = 0) {
+        unprotected = RecordChain(reservingSegments: segments)
+        protected = RecordChain(reservingSegments: segments)
+    }
 
     /// Records queued in both chains.
     @inline(__always)

@@ -24,7 +24,9 @@ package final class RecordStripes: @unchecked Sendable {
     private static let mutexOffset = 0
     private static let stripeOffset = 64
 
-    package init(count: Int) {
+    /// `segmentsPerChain`: how many chunks each stripe's chains have room for from the start (the
+    /// most the queue's byte limit allows, up to a cap), so that a log call never grows them.
+    package init(count: Int, segmentsPerChain: Int = 0) {
         precondition(count > 0 && count & (count - 1) == 0, "internal inconsistency: stripe count \(count)")
         self.count = count
         precondition(MemoryLayout<pthread_mutex_t>.size <= Self.stripeOffset, "internal inconsistency: mutex size")
@@ -36,7 +38,8 @@ package final class RecordStripes: @unchecked Sendable {
             mutex.initialize(to: pthread_mutex_t())
             let rc = pthread_mutex_init(mutex, nil)
             precondition(rc == 0, "internal inconsistency: pthread_mutex_init failed with \(rc)")
-            (slot + Self.stripeOffset).bindMemory(to: RecordStripe.self, capacity: 1).initialize(to: RecordStripe())
+            (slot + Self.stripeOffset).bindMemory(to: RecordStripe.self, capacity: 1).initialize(
+                to: RecordStripe(reservingSegments: segmentsPerChain))
         }
     }
 
