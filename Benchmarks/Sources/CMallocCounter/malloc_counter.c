@@ -17,6 +17,9 @@ extern void __libc_free(void *pointer);
 extern void *__libc_memalign(size_t alignment, size_t size);
 
 static _Thread_local uint64_t thread_allocations;
+// Allocations of 64 KiB or more: the size of a pipeline's queue chunks, so the benchmark can say
+// which of the caller's allocations were queue memory.
+static _Thread_local uint64_t thread_large_allocations;
 static _Atomic uint64_t total_allocations;
 
 // Per-thread counts that outlive their thread, so the benchmark can report what a pipeline's own
@@ -43,8 +46,11 @@ static inline struct slot *current_slot(void) {
     return &slots[my_slot];
 }
 
-static inline void count_one(void) {
+static inline void count_one(size_t size) {
     thread_allocations += 1;
+    if (size >= 65536) {
+        thread_large_allocations += 1;
+    }
     atomic_fetch_add_explicit(&total_allocations, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&current_slot()->allocations, 1, memory_order_relaxed);
 }
@@ -62,22 +68,24 @@ void sluice_bench_thread_slot(int index, int32_t *tid, uint64_t *allocations, ui
 
 uint64_t sluice_bench_thread_allocations(void) { return thread_allocations; }
 
+uint64_t sluice_bench_thread_large_allocations(void) { return thread_large_allocations; }
+
 uint64_t sluice_bench_total_allocations(void) {
     return atomic_load_explicit(&total_allocations, memory_order_relaxed);
 }
 
 void *malloc(size_t size) {
-    count_one();
+    count_one(size);
     return __libc_malloc(size);
 }
 
 void *calloc(size_t count, size_t size) {
-    count_one();
+    count_one(count * size);
     return __libc_calloc(count, size);
 }
 
 void *realloc(void *pointer, size_t size) {
-    count_one();
+    count_one(size);
     return __libc_realloc(pointer, size);
 }
 
@@ -89,12 +97,12 @@ void free(void *pointer) {
 }
 
 void *memalign(size_t alignment, size_t size) {
-    count_one();
+    count_one(size);
     return __libc_memalign(alignment, size);
 }
 
 void *aligned_alloc(size_t alignment, size_t size) {
-    count_one();
+    count_one(size);
     return __libc_memalign(alignment, size);
 }
 
@@ -102,7 +110,7 @@ int posix_memalign(void **result, size_t alignment, size_t size) {
     if (alignment % sizeof(void *) != 0 || (alignment & (alignment - 1)) != 0) {
         return EINVAL;
     }
-    count_one();
+    count_one(size);
     void *pointer = __libc_memalign(alignment, size);
     if (pointer == NULL && size != 0) {
         return ENOMEM;

@@ -44,6 +44,11 @@ func threadAllocations() -> UInt64 {
     sluice_bench_thread_allocations()
 }
 
+/// Allocations of 64 KiB or more (a queue chunk's size) made by the calling thread so far.
+func threadLargeAllocations() -> UInt64 {
+    sluice_bench_thread_large_allocations()
+}
+
 /// A log-linear latency histogram: exact below 1,024 ns, then 64 buckets per power of two
 /// (under 1.6% error). Small enough to keep one per producer.
 struct LatencyHistogram: Sendable {

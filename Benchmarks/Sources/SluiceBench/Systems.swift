@@ -42,7 +42,14 @@ struct RunResult: Codable {
     var p999: Double?
     var clockCost: Double?
     var callerAllocationsPerRecord: Double?
+    /// Sluice's own allocations per enabled call on the caller's thread, on a warm pipeline.
     var loggerAllocationsPerRecord: Double?
+    /// The same calls' allocations on a new pipeline (its first 100,000 calls), and how many of them
+    /// were 64 KiB or more (queue chunks).
+    var coldLoggerAllocations: UInt64?
+    var coldLoggerChunkAllocations: UInt64?
+    /// Queue chunks the warm round took (a backlog deeper than the first round's).
+    var warmLoggerChunkAllocations: UInt64?
     var disabledNanoseconds: Double?
     /// S3: a call over its call site's rate limit, and one a sampler leaves out, through the same
     /// non-inlined wrapper as the disabled call.
@@ -578,12 +585,25 @@ func runDisabledCall(_ config: ChildConfig) async throws -> RunResult {
     // An enabled call with its message and metadata built beforehand: what Sluice itself allocates.
     let metadata: LogMetadata = ["request_id": "0000000000000001", "status": 200, "path": "/api/v1/items"]
     let message = Workload.message
+    // The first round runs on a new pipeline, whose queue memory (64 KiB chunks, kept for reuse) is
+    // taken as the backlog first grows; the second, after a flush, is the steady state.
     let enabledCalls = 100_000
-    let before = threadAllocations()
-    for _ in 0..<enabledCalls {
-        log.info(message, metadata: metadata)
+    for round in 0..<2 {
+        let before = threadAllocations()
+        let largeBefore = threadLargeAllocations()
+        for _ in 0..<enabledCalls {
+            log.info(message, metadata: metadata)
+        }
+        let allocations = threadAllocations() - before
+        if round == 0 {
+            result.coldLoggerAllocations = allocations
+            result.coldLoggerChunkAllocations = threadLargeAllocations() - largeBefore
+            await pipeline.flush()
+        } else {
+            result.loggerAllocationsPerRecord = Double(allocations) / Double(enabledCalls)
+            result.warmLoggerChunkAllocations = threadLargeAllocations() - largeBefore
+        }
     }
-    result.loggerAllocationsPerRecord = Double(threadAllocations() - before) / Double(enabledCalls)
     await pipeline.shutdown()
     return result
 }

@@ -7,6 +7,10 @@
 /// thread since it started.
 uint64_t sluice_bench_thread_allocations(void);
 
+/// Allocations of 64 KiB or more (a pipeline's queue chunk) made by the calling thread since it
+/// started.
+uint64_t sluice_bench_thread_large_allocations(void);
+
 /// Allocations made by every thread since the process started.
 uint64_t sluice_bench_total_allocations(void);
 
