@@ -64,6 +64,22 @@ import Testing
         #expect(barriers.count == 2 && barriers[0] === first && barriers[1] === second)
     }
 
+    /// Producers completing batches all the time keep a wake-up pending whenever the collector
+    /// looks; a shutdown (or barrier) must still get through at once.
+    @Test func aShutdownIsNotHeldBackByWakeUpsThatKeepComing() async {
+        let events = CollectorEvents()
+        events.yield(.batchReady)
+        events.yield(.shutdown(deadline: .now))
+        var reads: [String] = []
+        for _ in 0..<3 {
+            guard let event = await events.next() else { break }
+            reads.append(Self.describe(event))
+            // Another batch completed while the collector handled the last event.
+            events.yield(.batchReady)
+        }
+        #expect(reads == ["shutdown", "batch", "batch"])
+    }
+
     @Test func aWaitingReaderIsWokenFromAnotherThread() async {
         let events = CollectorEvents()
         let reader = Task { await events.next().map(Self.describe) }

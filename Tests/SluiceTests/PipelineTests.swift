@@ -566,6 +566,9 @@ import Testing
             while pipeline.stats.logged < 15 && ContinuousClock.now < deadline {
                 await Task.yield()
             }
+            // A full queue must reach the collector even while it waits for a (600 s) batch deadline:
+            // gate, inbox, queue and the parked callers hold 15 records or more.
+            #expect(pipeline.stats.logged >= 15, "round \(round): a full queue was left waiting: \(pipeline.stats)")
             let shutdown = Task { await pipeline.shutdown(timeout: .seconds(5)) }
             await gate.open()
             let report = await shutdown.value

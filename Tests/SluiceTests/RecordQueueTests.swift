@@ -83,6 +83,41 @@ final class QueueHarness: @unchecked Sendable {
 /// The queue's overflow policies, accounting and order, on the storage itself: records logged on the
 /// test's thread, taken by hand.
 @Suite struct RecordQueueTests {
+    private static func pendingEvents(_ events: CollectorEvents) -> [String] {
+        var names: [String] = []
+        while let event = events.poll() {
+            names.append(String(describing: event))
+        }
+        return names
+    }
+
+    /// A call that finds the queue full while the collector's own taken records hold the room tells
+    /// the collector, which then finds nothing queued to take. When those records' batch opens and
+    /// the queue fills up again, the next such call must tell it again, or the collector (waiting
+    /// for a batch deadline) would leave a full queue and parked callers until then.
+    @Test func aQueueThatFillsAgainAfterRoomCameBackSignalsPressureAgain() {
+        let harness = QueueHarness(capacity: 4, overflow: .dropNewest)
+        var assembler = BatchAssembler()
+        var cuts = StripeCuts()
+        var runs: [ChunkRun] = []
+        harness.fill((0..<4).map { (.info, "a\($0)") })
+        _ = Self.pendingEvents(harness.events)
+        harness.storage.take(into: &assembler, cuts: &cuts, runs: &runs)
+        harness.log(.info, "while staged")
+        #expect(Self.pendingEvents(harness.events).contains("pressure"))
+        let batch = harness.storage.openBatch(from: &assembler, upTo: 4)
+        #expect(batch?.count == 4)
+        harness.fill((0..<4).map { (.info, "b\($0)") })
+        harness.log(.info, "full again")
+        #expect(Self.pendingEvents(harness.events).contains("pressure"))
+        #expect(harness.stats.dropped.overflow == 2)
+        if let batch {
+            harness.storage.settle(batch: batch.id, sink: 0, outcome: .written)
+            batch.share(with: 1)
+            batch.release()
+        }
+    }
+
     @Test func dropNewestKeepsOldestRecordsAndCountsTheRest() {
         let queue = QueueHarness(capacity: 3, overflow: .dropNewest)
         queue.fill((1...5).map { (.debug, "m\($0)") })

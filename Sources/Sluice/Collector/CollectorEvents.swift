@@ -8,8 +8,10 @@
 /// directly; the resumption runs on the collector's own executor, so waking it allocates nothing
 /// either (an `AsyncStream` allocates on the producer's thread each time it resumes its reader).
 ///
-/// A flag and a barrier may be handled in either order: the collector takes everything queued at a
-/// barrier, and it reads how many records are pending when it handles a wake-up.
+/// Barriers and the shutdown are read before any flag, so a steady stream of wake-ups (producers
+/// completing batches all the time) can never hold them back. Reading a flag after a barrier it was
+/// set before changes nothing: the collector takes everything queued at a barrier, and reads how
+/// many records are pending when it handles a wake-up.
 //
 // @unchecked Sendable is safe: every mutable property is read and written only between
 // `lock.lock()` and `lock.unlock()`; the continuation is resumed after the lock is released.
@@ -79,15 +81,20 @@ package final class CollectorEvents: @unchecked Sendable {
         }
     }
 
+    /// The next event if one is pending, without waiting.
+    package func poll() -> CollectorEvent? {
+        lock.withLock { takeLocked() }
+    }
+
     private func takeLocked() -> CollectorEvent? {
+        if !ordered.isEmpty {
+            return ordered.removeFirst()
+        }
         if flags != 0 {
             // The lowest bit first: pressure before ordinary wake-ups before timers.
             let bit = flags & (~flags &+ 1)
             flags &= ~bit
             return Self.event(for: bit)
-        }
-        if !ordered.isEmpty {
-            return ordered.removeFirst()
         }
         return nil
     }

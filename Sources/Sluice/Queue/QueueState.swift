@@ -35,7 +35,10 @@ package struct QueueState {
     /// Staged records discarded at shutdown.
     package var droppedShutdown = 0
     package var highWaterMark = 0
-    /// Whether the collector was told the queue is full since it last took records.
+    /// Whether the collector was told the queue is full since it last took records and since room
+    /// last came back. Room coming back re-arms it: the room a staged record holds returns when its
+    /// batch opens, so a signal sent while the collector's own staged records filled the queue finds
+    /// nothing to take, and the queue filling up again must be signalled anew.
     package var pressureSignalled = false
 
     package init(options: QueueOptions, stripes: Int) {
@@ -59,6 +62,9 @@ package struct QueueState {
     /// Room comes back: records were handed to the sinks or dropped, or a stripe gave up credits.
     package mutating func returnRoom(_ count: Int) {
         pool += count
+        if count > 0 {
+            pressureSignalled = false
+        }
     }
 
     /// Whether a record at `level` is protected from the dropping policies.
