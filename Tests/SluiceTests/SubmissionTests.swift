@@ -79,7 +79,8 @@ import Testing
         await gate.open()
         let report = await pipeline.shutdown()
         #expect(
-            report.stats.isBalanced && report.stats.dropped.total == 2 && report.written == result.2 - 1 + sent)
+            report.stats.isBalanced && report.stats.dropped.total == 2 && report.written == result.2 - 1 + sent,
+            "\(report)")
     }
 
     @Test func blockTimeoutMustBePositive() {
