@@ -22,6 +22,11 @@ package final class SinkInbox: Sendable {
         var items: [Item] = []
         var batches = 0
         var consumer: UnsafeContinuation<Item, Never>?
+        /// The collector waiting for room (``SinkInbox/waitForRoom(until:timers:)``; one at a time),
+        /// and until when.
+        var roomWaiter: UnsafeContinuation<Bool, Never>?
+        var roomWaiterDeadline = ContinuousClock.Instant.now
+        /// Threads waiting for room in synchronous mode (``SinkInbox/waitForRoomBlocking(untilMonotonicNanoseconds:)``).
         var roomWaiters: [Promise<Bool>] = []
         /// Set when the collector gave up waiting for room; cleared when the sink takes a batch.
         var stalled = false
@@ -54,11 +59,16 @@ package final class SinkInbox: Sendable {
     package let capacity: Int
     /// The sink's index in the pipeline (the one its barriers know it by).
     package let sinkIndex: Int
-    private let state = LockedValue(State())
+    private let state: LockedValue<State>
+    /// What a room-wait timer does, made once so that waiting for room allocates nothing.
+    private let roomTimeout: @Sendable () -> Void
 
     package init(capacity: Int, sinkIndex: Int = 0) {
         self.capacity = capacity
         self.sinkIndex = sinkIndex
+        let state = LockedValue(State())
+        self.state = state
+        roomTimeout = { Self.timeOutRoomWaiter(state) }
     }
 
     /// Items waiting (batches and markers).
@@ -69,6 +79,9 @@ package final class SinkInbox: Sendable {
 
     /// Whether the collector gave up waiting for this sink and has not seen it catch up since.
     package var isStalled: Bool { state.withLock { $0.stalled } }
+
+    /// Whether the collector waits for room now.
+    package var isWaitedOnForRoom: Bool { state.withLock { $0.roomWaiter != nil } }
 
     package func markStalled() {
         state.withLock { $0.stalled = true }
@@ -135,25 +148,47 @@ package final class SinkInbox: Sendable {
 
     /// Waits until a batch fits or `deadline` passes (timers run on `timers`). Returns whether there
     /// is room.
+    ///
+    /// It allocates nothing: the collector's continuation waits in the inbox, and the timer runs an
+    /// action made once. The timer ends whichever wait is due by then, so a timer that fires late
+    /// for an earlier wait ends no later one before its time (within a millisecond).
     package func waitForRoom(until deadline: ContinuousClock.Instant, timers: ThreadExecutor) async -> Bool {
-        let promise = Promise<Bool>()
-        let immediate: Bool? = state.withLock { state in
-            if state.abandoned {
-                return false
+        var timer: ThreadExecutor.TimerHandle?
+        let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<Bool, Never>) in
+            let immediate: Bool? = state.withLock { state in
+                if state.abandoned {
+                    return false
+                }
+                if state.batches < capacity {
+                    return true
+                }
+                precondition(state.roomWaiter == nil, "internal inconsistency: two collectors wait on one inbox")
+                state.roomWaiter = continuation
+                state.roomWaiterDeadline = deadline
+                return nil
             }
-            if state.batches < capacity {
-                return true
+            if let immediate {
+                continuation.resume(returning: immediate)
+            } else {
+                timer = timers.schedule(at: deadline, roomTimeout)
             }
-            state.roomWaiters.append(promise)
-            return nil
         }
-        if let immediate {
-            return immediate
+        if let timer {
+            timers.cancel(timer)
         }
-        let timer = timers.schedule(at: deadline) { promise.fulfill(false) }
-        let result = await promise.wait()
-        timers.cancel(timer)
         return result
+    }
+
+    /// A room-wait timer fired: ends the wait if it is due.
+    private static func timeOutRoomWaiter(_ state: LockedValue<State>) {
+        let now = ContinuousClock.now
+        let waiter: UnsafeContinuation<Bool, Never>? = state.withLock { state in
+            guard let waiter = state.roomWaiter, now.advanced(by: .milliseconds(1)) >= state.roomWaiterDeadline
+            else { return nil }
+            state.roomWaiter = nil
+            return waiter
+        }
+        waiter?.resume(returning: false)
     }
 
     /// Like ``waitForRoom(until:timers:)``, blocking the calling thread (synchronous mode) until
@@ -181,20 +216,27 @@ package final class SinkInbox: Sendable {
         // An unsafe continuation, because a checked one allocates per batch: this one is resumed
         // exactly once, either here or by the one `deliver` that finds it in `consumer`.
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Item, Never>) in
-            let (item, roomWaiters): (Item?, [Promise<Bool>]) = state.withLock { state in
-                guard let item = state.popFirst() else {
-                    precondition(state.consumer == nil, "internal inconsistency: two consumers on one inbox")
-                    state.consumer = continuation
-                    return (nil, [])
+            let (item, roomWaiter, roomWaiters): (Item?, UnsafeContinuation<Bool, Never>?, [Promise<Bool>]) =
+                state.withLock { state in
+                    guard let item = state.popFirst() else {
+                        precondition(state.consumer == nil, "internal inconsistency: two consumers on one inbox")
+                        state.consumer = continuation
+                        return (nil, nil, [])
+                    }
+                    if case .batch = item {
+                        state.batches -= 1
+                        state.stalled = false
+                    }
+                    let roomWaiter = state.roomWaiter
+                    state.roomWaiter = nil
+                    // Swapped out only when someone waits: assigning an empty array frees nothing.
+                    var waiters: [Promise<Bool>] = []
+                    if !state.roomWaiters.isEmpty {
+                        swap(&waiters, &state.roomWaiters)
+                    }
+                    return (item, roomWaiter, waiters)
                 }
-                if case .batch = item {
-                    state.batches -= 1
-                    state.stalled = false
-                }
-                let waiters = state.roomWaiters
-                state.roomWaiters = []
-                return (item, waiters)
-            }
+            roomWaiter?.resume(returning: true)
             for waiter in roomWaiters {
                 waiter.fulfill(true)
             }
@@ -207,19 +249,23 @@ package final class SinkInbox: Sendable {
     /// At the shutdown deadline: refuses everything from now on, wakes the collector if it waits for
     /// room, and returns the batches that never reached the sink.
     package func abandon() -> [RecordBatch] {
-        let (batches, waiters): ([RecordBatch], [Promise<Bool>]) = state.withLock { state in
-            state.abandoned = true
-            var batches: [RecordBatch] = []
-            while let item = state.popFirst() {
-                if case .batch(let batch) = item {
-                    batches.append(batch)
+        let (batches, roomWaiter, waiters): ([RecordBatch], UnsafeContinuation<Bool, Never>?, [Promise<Bool>]) =
+            state.withLock { state in
+                state.abandoned = true
+                var batches: [RecordBatch] = []
+                while let item = state.popFirst() {
+                    if case .batch(let batch) = item {
+                        batches.append(batch)
+                    }
                 }
+                state.batches = 0
+                let roomWaiter = state.roomWaiter
+                state.roomWaiter = nil
+                let waiters = state.roomWaiters
+                state.roomWaiters = []
+                return (batches, roomWaiter, waiters)
             }
-            state.batches = 0
-            let waiters = state.roomWaiters
-            state.roomWaiters = []
-            return (batches, waiters)
-        }
+        roomWaiter?.resume(returning: false)
         for waiter in waiters {
             waiter.fulfill(false)
         }

@@ -38,6 +38,44 @@ import Testing
         await pipeline.shutdown()
     }
 
+    /// The collector's wait for room ends with room when the sink takes a batch, and with `false` at
+    /// its deadline; a timer left from an earlier wait does not end a later one early.
+    @Test func aWaitForRoomEndsWithRoomOrAtItsOwnDeadline() async {
+        let timers = ThreadExecutor(name: "inbox-test-timers")
+        defer { timers.stop() }
+        let inbox = SinkInbox(capacity: 1, sinkIndex: 0)
+        #expect(inbox.offer(RecordBatch(capacity: 1)) == .accepted)
+        #expect(inbox.offer(RecordBatch(capacity: 1)) == .full)
+
+        // Room comes well before the deadline.
+        let firstDeadline = ContinuousClock.now.advanced(by: .milliseconds(300))
+        let first = Task { await inbox.waitForRoom(until: firstDeadline, timers: timers) }
+        guard case .batch = await inbox.next() else {
+            Issue.record("expected the batch")
+            return
+        }
+        #expect(await first.value)
+        #expect(inbox.offer(RecordBatch(capacity: 1)) == .accepted)
+
+        // The next wait outlives the first one's deadline (whose timer may still fire) and ends at
+        // its own.
+        let started = ContinuousClock.now
+        let second = await inbox.waitForRoom(until: started.advanced(by: .seconds(1)), timers: timers)
+        let waited = started.duration(to: .now)
+        #expect(!second)
+        #expect(waited >= .seconds(1) - .milliseconds(1), "ended after \(waited)")
+
+        // Abandoned at the shutdown deadline: a waiting collector is let go at once.
+        let third = Task { await inbox.waitForRoom(until: .now.advanced(by: .seconds(600)), timers: timers) }
+        let registered = ContinuousClock.now.advanced(by: .seconds(60))
+        while !inbox.isWaitedOnForRoom && ContinuousClock.now < registered {
+            await Task.yield()
+        }
+        #expect(inbox.isWaitedOnForRoom)
+        #expect(inbox.abandon().count == 1)
+        #expect(await third.value == false)
+    }
+
     @Test func aMergedBarrierCompletesWhenTheMarkerItRidesOnIsPassed() async {
         let inbox = SinkInbox(capacity: 4, sinkIndex: 0)
         #expect(inbox.offer(RecordBatch(capacity: 1)) == .accepted)
