@@ -30,6 +30,17 @@ import Testing
         let fired = LockedValue([Int]())
         let done = Promise<Void>()
         let now = ContinuousClock.now
+        // The executor's thread waits in a first timer until every other is scheduled (and one
+        // cancelled): on a loaded machine this thread could otherwise be preempted between two
+        // `schedule` calls for longer than the deadlines are apart, and a timer scheduled later
+        // with an earlier deadline would rightly fire after one already due.
+        let entered = Promise<Void>()
+        let gate = DispatchSemaphore(value: 0)
+        executor.schedule(at: now) {
+            entered.fulfill(())
+            gate.wait()
+        }
+        await entered.wait()
         executor.schedule(at: now.advanced(by: .milliseconds(30))) {
             fired.withLock { $0.append(3) }
             done.fulfill(())
@@ -38,6 +49,7 @@ import Testing
         let cancelled = executor.schedule(at: now.advanced(by: .milliseconds(20))) { fired.withLock { $0.append(2) } }
         executor.schedule(at: now) { fired.withLock { $0.append(0) } }
         executor.cancel(cancelled)
+        gate.signal()
         await done.wait()
         #expect(fired.withLock { $0 } == [0, 1, 3])
         executor.stop()
