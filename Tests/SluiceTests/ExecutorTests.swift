@@ -55,6 +55,30 @@ import Testing
         executor.stop()
     }
 
+    /// Deadlines already passed when their timers are scheduled keep their order.
+    @Test func timersScheduledAfterTheirDeadlinesStillFireInDeadlineOrder() async {
+        let executor = ThreadExecutor(name: "late-timers")
+        let fired = LockedValue([Int]())
+        let done = Promise<Void>()
+        let entered = Promise<Void>()
+        let gate = DispatchSemaphore(value: 0)
+        let now = ContinuousClock.now
+        executor.schedule(at: now) {
+            entered.fulfill(())
+            gate.wait()
+        }
+        await entered.wait()
+        executor.schedule(at: now.advanced(by: .milliseconds(-10))) {
+            fired.withLock { $0.append(2) }
+            done.fulfill(())
+        }
+        executor.schedule(at: now.advanced(by: .milliseconds(-20))) { fired.withLock { $0.append(1) } }
+        gate.signal()
+        await done.wait()
+        #expect(fired.withLock { $0 } == [1, 2])
+        executor.stop()
+    }
+
     @Test func sleepEndsAtTheDeadlineOrOnCancellation() async {
         let executor = ThreadExecutor(name: "sleep")
         let start = ContinuousClock.now

@@ -141,7 +141,13 @@ package enum MonotonicTime {
     package static func nanoseconds(at deadline: ContinuousClock.Instant) -> UInt64 {
         let now = nanoseconds()
         let remaining = ContinuousClock.now.duration(to: deadline)
-        guard remaining > .zero else { return now }
+        guard remaining > .zero else {
+            // As far in the past as the deadline is, so deadlines already passed keep their order
+            // (a timer scheduled late for an earlier deadline still comes first).
+            let (seconds, attoseconds) = (.zero - remaining).components
+            let past = UInt64(clamping: min(seconds, 1 << 32)) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
+            return now - min(now, past)
+        }
         let (seconds, attoseconds) = remaining.components
         let delta = UInt64(clamping: min(seconds, 1 << 32)) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
         let (sum, overflow) = now.addingReportingOverflow(delta)
