@@ -50,7 +50,7 @@ import Testing
             }
         }
         // Everything backs up behind the hung sink: the queue fills and the caller waits.
-        #expect(await pollUntil { pipeline.stats.queueDepth == 20 })
+        #expect(await pollUntil { pipeline.stats.queueDepth == 20 }, "\(pipeline.stats)")
         #expect(pipeline.stats.dropped.total == 0)
         slow.release()
         await producing
