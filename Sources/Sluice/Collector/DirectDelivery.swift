@@ -19,12 +19,13 @@ import Darwin
 /// timers.
 //
 // @unchecked Sendable is safe: the staging state (`assembler`, `cuts`, `runs`, `stages`,
-// `nextWindow`) is only touched with `lock` held; `core` is unowned because the storage owns this
+// `nextWindow`) and `drivers` are only touched with `lock` held; `core` is unowned because the storage owns this
 // object and outlives every call.
 package final class DirectDelivery: @unchecked Sendable {
     private let lock = Lock()
     private unowned let core: PipelineStorage
-    private let drivers: [SinkDriver]
+    /// Emptied once the shutdown closed them: they hold the storage, which holds this object.
+    private var drivers: [SinkDriver]
     private let batchSize: Int
     private let stallTimeout: Duration
     private let reportError: @Sendable (InternalError) -> Void
@@ -117,6 +118,9 @@ package final class DirectDelivery: @unchecked Sendable {
                     driver.inbox.enqueueControl(.close)
                 }
             }
+            // Intake is closed, so no batch is routed from now on: let the sinks (and, through
+            // them, the storage) go once the pipeline does.
+            drivers = []
         }
         finished.fulfill(())
     }

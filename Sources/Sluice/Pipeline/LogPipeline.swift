@@ -225,8 +225,10 @@ public final class LogPipeline: Sendable {
         }
         self.drivers = drivers
         if let host {
-            // A thread waiting for room helps the pipeline along instead of only waiting.
-            host.onWork { [core] in
+            // A thread waiting for room helps the pipeline along instead of only waiting. Weakly:
+            // the storage holds the collector's executor, which holds the host.
+            host.onWork { [weak core] in
+                guard let core else { return }
                 core.lock.withLock { core.roomAvailable.broadcast() }
             }
         }

@@ -15,7 +15,9 @@
 // record): the runner is used by one thread, the collector's, one call at a time, so no two accesses
 // can overlap.
 package final class StageRunner {
-    private let core: PipelineStorage
+    /// Unowned: every owner of a runner (the collector, synchronous mode's delivery, which the
+    /// storage itself owns, and the benchmarks' encoded batch) holds the storage for longer.
+    private unowned let core: PipelineStorage
     private let redactor: RecordRedactor?
     /// Copies records for a backtrace, marked, without redacting (that comes after).
     private let marker = RecordRedactor(.none)
