@@ -228,6 +228,67 @@ extension ExecutionModeConformanceTests {
         serialLoop.stop()
     }
 
+    /// Each executor run as tasks has one drainer task, which parks while it has no jobs (see
+    /// `CooperativeDrainerTests`). Here, not beside those tests: this suite's cooperative-mode tests
+    /// park every thread of the pool on purpose, and a pipeline that needs the pool waits meanwhile.
+    @Test(arguments: ["global", "taskExecutor", "serialExecutor"])
+    func aCooperativePipelineStartsOneDrainerPerExecutor(target: String) async throws {
+        let loop = ThreadExecutor(name: "app-loop")
+        defer { loop.stop() }
+        let mode: ExecutionMode =
+            switch target {
+            case "taskExecutor": .cooperative(on: loop as any TaskExecutor)
+            case "serialExecutor": .cooperative(on: loop as any SerialExecutor)
+            default: .cooperative
+            }
+        let memory = MemorySink()
+        let pipeline = try LogPipeline(
+            sinks: [memory], level: .trace, levelEnvironmentVariable: nil, mode: mode, drainAtExit: false,
+            onInternalError: .ignore)
+        let log = pipeline.logger(label: "rounds")
+        // Between flushes the collector and the sink run out of jobs, so every round wakes both.
+        for round in 0..<100 {
+            log.info("r\(round)")
+            #expect(await pipeline.flush(timeout: .seconds(30)) == .completed)
+        }
+        let report = await pipeline.shutdown(timeout: .seconds(30))
+        #expect(report.written == 100 && memory.messages.count == 100)
+        let host = try #require(pipeline.host)
+        // The collector's and the sink's executors.
+        #expect(host.drainers.tasksStarted == 2)
+    }
+
+    /// A pipeline that was shut down and let go is freed, its storage (chunk memory included) and
+    /// executors with it, in every mode; the drainer tasks of the modes that run as tasks end. In
+    /// cooperative and synchronous modes the storage once stayed: the helpers' wake-up held it, and
+    /// so did synchronous mode's sinks, each in a cycle through the storage.
+    @Test(arguments: modes)
+    func aPipelineShutDownAndLetGoIsFreed(mode: ExecutionMode) async throws {
+        weak var collector: ThreadExecutor?
+        weak var storage: PipelineStorage?
+        let counts: DrainerCounts?
+        do {
+            let pipeline = try makePipeline([MemorySink()], mode: mode)
+            counts = pipeline.host?.drainers
+            collector = pipeline.collectorExecutor
+            storage = pipeline.core
+            for round in 0..<10 {
+                pipeline.logger(label: "released").info("r\(round)")
+                #expect(await pipeline.flush(timeout: .seconds(30)) == .completed)
+            }
+            #expect(await pipeline.shutdown(timeout: .seconds(30)).written == 10)
+        }
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        while (collector != nil || storage != nil || (counts?.tasksRunning ?? 0) > 0) && ContinuousClock.now < deadline {
+            await Task.yield()
+        }
+        #expect(collector == nil, "the collector's executor was kept")
+        #expect(storage == nil, "the pipeline's storage was kept")
+        if let counts {
+            #expect(counts.tasksRunning == 0, "drainer tasks left: \(counts.tasksRunning)")
+        }
+    }
+
     /// A whole process per mode, so that the threads it counts are its own.
     @Test(arguments: ["dedicated", "synchronous", "cooperative"])
     func onlyDedicatedThreadsModeStartsThreadsOfItsOwn(mode: String) async throws {

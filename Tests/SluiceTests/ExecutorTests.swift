@@ -1,5 +1,6 @@
 import Dispatch
 import Sluice
+import SluiceTesting
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct ThreadExecutorTests {
@@ -97,6 +98,49 @@ import Testing
         #expect(await pinned.onItsThread())
         #expect(await pinned.onItsThread())
         executor.stop()
+    }
+}
+
+/// An executor run as tasks (cooperative and synchronous modes) has one drainer task, which parks
+/// while it has no jobs: handing it work resumes that task rather than creating one.
+@Suite(.timeLimit(.minutes(1))) struct CooperativeDrainerTests {
+    actor Pinned {
+        let executor: ThreadExecutor
+        nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+        init(_ executor: ThreadExecutor) { self.executor = executor }
+        func onIt() -> Bool { executor.isCurrent }
+    }
+
+    @Test func oneDrainerTaskRunsEveryJobAnExecutorIsGivenOverTime() async {
+        let host = CooperativeHost(target: .global)
+        let executor = ThreadExecutor(name: "drained")
+        #expect(executor.runOn(host))
+        let pinned = Pinned(executor)
+        for round in 0..<200 {
+            // Each job finds the drainer parked (or about to park) after the one before.
+            let asTask = await Task(executorPreference: executor) { executor.isCurrent }.value
+            let asActor = await pinned.onIt()
+            #expect(asTask && asActor, "round \(round)")
+        }
+        #expect(host.drainers.tasksStarted == 1)
+        #expect(host.drainers.tasksRunning == 1, "parked, not ended")
+    }
+
+    @Test func aParkedDrainerDoesNotKeepItsExecutorAliveAndEndsWithIt() async {
+        let host = CooperativeHost(target: .global)
+        weak var gone: ThreadExecutor?
+        do {
+            let executor = ThreadExecutor(name: "short-lived")
+            gone = executor
+            #expect(executor.runOn(host))
+            #expect(await Task(executorPreference: executor) { executor.isCurrent }.value)
+        }
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        while (gone != nil || host.drainers.tasksRunning > 0) && ContinuousClock.now < deadline {
+            await Task.yield()
+        }
+        #expect(gone == nil, "the parked drainer held its executor")
+        #expect(host.drainers.tasksStarted == 1 && host.drainers.tasksRunning == 0)
     }
 }
 

@@ -1,9 +1,11 @@
 import Synchronization
 
 /// Runs a pipeline's executors as tasks on Swift's executors instead of threads of their own
-/// (``ExecutionMode/cooperative`` and ``ExecutionMode/synchronous``): when one of them has jobs
-/// waiting it starts a drainer task, on the global concurrent executor or on the executor the user
-/// passed, and its timers are tasks that sleep.
+/// (``ExecutionMode/cooperative`` and ``ExecutionMode/synchronous``): each of them gets one drainer
+/// task, on the global concurrent executor or on the executor the user passed, started by its first
+/// job; the drainer runs the jobs, parks while there are none and is resumed by the next (so handing
+/// the pipeline work allocates nothing), and ends when its executor goes away. Timers are tasks that
+/// sleep.
 ///
 /// A thread that has to wait for the pipeline (a producer parked by the `block` policy, a blocking
 /// flush) does the pipeline's waiting work itself meanwhile (``helpOnce()``), so even with every
@@ -32,6 +34,9 @@ package final class CooperativeHost: Sendable {
     /// may wait.
     private let work = Atomic<UInt64>(0)
     private let helpers = Atomic<Int>(0)
+    /// Counts the drainer tasks; they hold it rather than the host, whose `wakeHelpers` closure
+    /// holds the pipeline (and so the executors a parked drainer must not keep alive).
+    package let drainers = DrainerCounts()
     /// Wakes helpers waiting for the pipeline (set by the pipeline; called without locks held).
     private let wakeHelpers: LockedValue<(@Sendable () -> Void)?> = LockedValue(nil)
 
@@ -61,18 +66,16 @@ package final class CooperativeHost: Sendable {
         wakeHelpers.withLock { $0 = wake }
     }
 
-    /// Starts a task that runs `executor`'s waiting jobs (the executor made sure only one is
-    /// pending at a time).
-    package func startDrainer(for executor: ThreadExecutor) {
-        switch target {
-        case .global:
-            Task.detached(name: "sluice \(executor.name)") { await Self.drain(executor) }
-        case .taskExecutor(let preferred):
-            Task.detached(name: "sluice \(executor.name)", executorPreference: preferred) {
-                await Self.drain(executor)
-            }
-        case .serialExecutor(let host):
-            Task.detached(name: "sluice \(executor.name)") { await host.drain(executor) }
+    /// Gets `executor`'s waiting jobs run, doing what the executor decided (``ThreadExecutor/DrainerWake``):
+    /// resuming its parked drainer or starting its first; and lets waiting helpers know.
+    package func wakeDrainer(of executor: ThreadExecutor, _ wake: ThreadExecutor.DrainerWake) {
+        switch wake {
+        case .none:
+            break
+        case .resume:
+            executor.drainerSlot.wake()
+        case .start:
+            startDrainer(for: executor)
         }
         work.add(1, ordering: .sequentiallyConsistent)
         if helpers.load(ordering: .sequentiallyConsistent) > 0 {
@@ -80,10 +83,42 @@ package final class CooperativeHost: Sendable {
         }
     }
 
-    package static func drain(_ executor: ThreadExecutor) async {
-        while executor.drainBatch() {
-            await Task.yield()
+    /// Starts `executor`'s drainer task, which holds the executor only while it runs jobs, and
+    /// nothing that holds the executor while it is parked.
+    private func startDrainer(for executor: ThreadExecutor) {
+        let counts = drainers
+        counts.started()
+        let reference = ExecutorReference(executor: executor)
+        let slot = executor.drainerSlot
+        switch target {
+        case .global:
+            Task.detached(name: "sluice \(executor.name)") {
+                while await Self.drainUntilIdle(reference), await slot.park() {}
+                counts.ended()
+            }
+        case .taskExecutor(let preferred):
+            Task.detached(name: "sluice \(executor.name)", executorPreference: preferred) {
+                while await Self.drainUntilIdle(reference), await slot.park() {}
+                counts.ended()
+            }
+        case .serialExecutor(let host):
+            Task.detached(name: "sluice \(executor.name)") {
+                while await host.drainUntilIdle(reference), await slot.park() {}
+                counts.ended()
+            }
         }
+    }
+
+    /// Runs the executor's jobs until none is left; returns true when the drainer is to park, or
+    /// false when the executor went away. The executor is held only in here, never while parked.
+    package static func drainUntilIdle(_ reference: ExecutorReference) async -> Bool {
+        guard let executor = reference.executor else { return false }
+        repeat {
+            while executor.drainBatch() {
+                await Task.yield()
+            }
+        } while !executor.drainerGoesIdle()
+        return true
     }
 
     /// A task that calls `fire` once `deadline` has passed, unless cancelled first.
@@ -141,10 +176,40 @@ package actor SerialExecutorHost {
         executor.asUnownedSerialExecutor()
     }
 
-    /// Runs `target`'s jobs here, yielding this executor between batches.
-    func drain(_ target: ThreadExecutor) async {
-        while target.drainBatch() {
-            await Task.yield()
-        }
+    /// Runs the jobs of `reference`'s executor here until none is left, yielding this executor
+    /// between batches (``CooperativeHost/drainUntilIdle(_:)``, isolated to this executor).
+    func drainUntilIdle(_ reference: ExecutorReference) async -> Bool {
+        guard let target = reference.executor else { return false }
+        repeat {
+            while target.drainBatch() {
+                await Task.yield()
+            }
+        } while !target.drainerGoesIdle()
+        return true
     }
+}
+
+/// How many drainer tasks a ``CooperativeHost`` started, and how many have not ended.
+package final class DrainerCounts: Sendable {
+    private let startedCount = Atomic<Int>(0)
+    private let runningCount = Atomic<Int>(0)
+
+    /// Drainer tasks started so far (one per executor that ran jobs).
+    package var tasksStarted: Int { startedCount.load(ordering: .sequentiallyConsistent) }
+    /// Drainer tasks that have not ended (parked ones included).
+    package var tasksRunning: Int { runningCount.load(ordering: .sequentiallyConsistent) }
+
+    fileprivate func started() {
+        startedCount.add(1, ordering: .sequentiallyConsistent)
+        runningCount.add(1, ordering: .sequentiallyConsistent)
+    }
+
+    fileprivate func ended() {
+        runningCount.subtract(1, ordering: .sequentiallyConsistent)
+    }
+}
+
+/// A drainer's weak reference to its executor, so that a parked drainer does not keep it alive.
+package struct ExecutorReference: Sendable {
+    package weak var executor: ThreadExecutor?
 }

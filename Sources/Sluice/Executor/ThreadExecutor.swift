@@ -14,7 +14,9 @@ import Darwin
 ///   thread;
 /// - **tasks** on Swift's executors (``ExecutionMode/cooperative``, ``ExecutionMode/synchronous``):
 ///   a ``CooperativeHost`` runs a drainer task on the global executor (or one the user passes)
-///   whenever jobs are waiting, and timers are tasks that sleep.
+///   while jobs are waiting, and timers are tasks that sleep. The drainer is started once: with no
+///   job left it parks in a ``DrainerSlot``, and the next job resumes it, so a producer that wakes
+///   the pipeline allocates nothing.
 ///
 /// On its own thread it keeps the pipeline draining when every thread of Swift's cooperative pool is
 /// busy (or parked by the `block` overflow policy), keeps a blocking `write(2)` off the pool, and its
@@ -57,14 +59,40 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
     private var stopRequested = false
     /// Jobs of this executor are running (on its thread, in a drainer, or an exclusive caller).
     private var busy = false
-    /// A drainer task was started (tasks backing) and has not taken the jobs yet.
+    /// A drainer was asked for (tasks backing) and has not taken the jobs yet.
     private var drainerScheduled = false
+    /// The drainer task (tasks backing).
+    private var drainer = Drainer.none
     private var exclusiveWaiters = 0
     private var taskTimers: [UInt64: Task<Void, Never>] = [:]
     /// The jobs a drainer or helper took to run, swapped with `jobs` and emptied keeping its
     /// capacity, so that enqueueing a job allocates nothing once both buffers are grown. Owned by the
     /// runner that set `busy` (the thread backing keeps a buffer of its own in `runLoop()`).
     private var running: [UnownedJob] = []
+
+    /// Where the drainer task of the tasks backing is.
+    private enum Drainer {
+        /// None was started yet.
+        case none
+        /// Running jobs, or about to look for them.
+        case active
+        /// Parked (or about to park) in ``drainerSlot`` until jobs come.
+        case idle
+    }
+
+    /// What asking for a drainer takes, decided under `lock` and done after it.
+    package enum DrainerWake {
+        /// The drainer is active and looks for jobs before it parks: nothing to do.
+        case none
+        /// The drainer parked: resume it through ``ThreadExecutor/drainerSlot``.
+        case resume
+        /// No drainer yet: start its task.
+        case start
+    }
+
+    /// Where the parked drainer waits for jobs. It holds no reference to this executor, so a parked
+    /// drainer does not keep the executor alive; the executor closes it when it goes away.
+    package let drainerSlot = DrainerSlot()
 
     private struct Timer {
         var id: UInt64
@@ -85,20 +113,24 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
         running.reserveCapacity(16)
     }
 
+    deinit {
+        // The parked drainer ends with its executor.
+        drainerSlot.close()
+    }
+
     // MARK: Backing
 
     /// Runs this executor's jobs and timers as tasks of `host` from now on. Only an executor that
     /// has not run anything yet can switch; returns whether this one did (or already had).
     @discardableResult
     package func runOn(_ host: CooperativeHost) -> Bool {
-        var startDrainer = false
+        var drainerWake: DrainerWake?
         let adopted: Bool = lock.withLock {
             switch backing {
             case .undecided:
                 backing = .tasks(host)
                 if !jobs.isEmpty && !busy && !drainerScheduled {
-                    drainerScheduled = true
-                    startDrainer = true
+                    drainerWake = askForDrainerLocked()
                 }
                 return true
             case .tasks(let current):
@@ -110,8 +142,8 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
         if adopted {
             host.adopt(self)
         }
-        if startDrainer {
-            host.startDrainer(for: self)
+        if let drainerWake {
+            host.wakeDrainer(of: self, drainerWake)
         }
         return adopted
     }
@@ -159,6 +191,7 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
     package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         var drainerHost: CooperativeHost?
+        var drainerWake = DrainerWake.none
         lock.lock()
         jobs.append(job)
         var wake = false
@@ -173,7 +206,7 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
             }
         case .tasks(let host):
             if !busy && !drainerScheduled {
-                drainerScheduled = true
+                drainerWake = askForDrainerLocked()
                 drainerHost = host
             }
         }
@@ -181,7 +214,7 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
         if wake {
             wakeup.signal()
         }
-        drainerHost?.startDrainer(for: self)
+        drainerHost?.wakeDrainer(of: self, drainerWake)
     }
 
     package func asUnownedSerialExecutor() -> UnownedSerialExecutor {
@@ -321,6 +354,7 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
     @discardableResult
     private func finishBatch(continuing: Bool = false) -> Bool {
         var drainerHost: CooperativeHost?
+        var drainerWake = DrainerWake.none
         var wakeThread = false
         lock.lock()
         busy = false
@@ -335,7 +369,7 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
                     drainerScheduled = true
                     more = true
                 } else if !drainerScheduled {
-                    drainerScheduled = true
+                    drainerWake = askForDrainerLocked()
                     drainerHost = host
                 }
             case .thread:
@@ -348,8 +382,36 @@ package final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sen
         if wakeThread {
             wakeup.signal()
         }
-        drainerHost?.startDrainer(for: self)
+        drainerHost?.wakeDrainer(of: self, drainerWake)
         return more
+    }
+
+    /// Asks for a drainer for the waiting jobs (under `lock`); the caller does what it returns once
+    /// it unlocked.
+    private func askForDrainerLocked() -> DrainerWake {
+        drainerScheduled = true
+        switch drainer {
+        case .active:
+            // It looks for jobs again before it parks (``drainerGoesIdle()``).
+            return .none
+        case .idle:
+            drainer = .active
+            return .resume
+        case .none:
+            drainer = .active
+            return .start
+        }
+    }
+
+    /// Drainer side (tasks backing), after ``drainBatch()`` found nothing more to run: returns true
+    /// when the drainer is to park in ``drainerSlot`` (the next job resumes it), or false when jobs
+    /// were asked for meanwhile and it must look again.
+    package func drainerGoesIdle() -> Bool {
+        lock.withLock {
+            guard !drainerScheduled else { return false }
+            drainer = .idle
+            return true
+        }
     }
 
     /// Whether jobs are waiting and nobody runs them (a helper may run them: see
