@@ -50,6 +50,9 @@ struct RunResult: Codable {
     var coldLoggerChunkAllocations: UInt64?
     /// Queue chunks the warm round took (a backlog deeper than the first round's).
     var warmLoggerChunkAllocations: UInt64?
+    /// Sluice's own allocations per enabled call on the caller's thread, on a warm pipeline in
+    /// cooperative mode (the calls wake the pipeline's drainer tasks).
+    var cooperativeLoggerAllocationsPerRecord: Double?
     var disabledNanoseconds: Double?
     /// S3: a call over its call site's rate limit, and one a sampler leaves out, through the same
     /// non-inlined wrapper as the disabled call.
@@ -582,30 +585,50 @@ func runDisabledCall(_ config: ChildConfig) async throws -> RunResult {
         await pipeline.shutdown()
     }
 
-    // An enabled call with its message and metadata built beforehand: what Sluice itself allocates.
+    // An enabled call with its message and metadata built beforehand: what Sluice itself allocates,
+    // in the default mode and in cooperative mode (whose pipeline runs as tasks the calls wake).
+    let enabled = await measureEnabledCallAllocations(log, pipeline)
+    result.coldLoggerAllocations = enabled.cold
+    result.coldLoggerChunkAllocations = enabled.coldChunks
+    result.loggerAllocationsPerRecord = enabled.warmPerCall
+    result.warmLoggerChunkAllocations = enabled.warmChunks
+    await pipeline.shutdown()
+    let cooperative = try LogPipeline(
+        sinks: [NullSink(format: TextFormat())], level: .info, levelEnvironmentVariable: nil, mode: .cooperative)
+    result.cooperativeLoggerAllocationsPerRecord =
+        await measureEnabledCallAllocations(cooperative.logger(label: Workload.label), cooperative).warmPerCall
+    await cooperative.shutdown()
+    return result
+}
+
+/// Sluice's own allocations on the caller's thread in enabled calls with the message and metadata
+/// built beforehand. The first round runs on a new pipeline, whose queue memory (64 KiB chunks, kept
+/// for reuse) is taken as the backlog first grows; the second, after a flush, is the steady state.
+private func measureEnabledCallAllocations(
+    _ log: SluiceLogger, _ pipeline: LogPipeline
+) async -> (cold: UInt64, coldChunks: UInt64, warmPerCall: Double, warmChunks: UInt64) {
     let metadata: LogMetadata = ["request_id": "0000000000000001", "status": 200, "path": "/api/v1/items"]
     let message = Workload.message
-    // The first round runs on a new pipeline, whose queue memory (64 KiB chunks, kept for reuse) is
-    // taken as the backlog first grows; the second, after a flush, is the steady state.
-    let enabledCalls = 100_000
+    let calls = 100_000
+    var measured: (cold: UInt64, coldChunks: UInt64, warmPerCall: Double, warmChunks: UInt64) = (0, 0, 0, 0)
     for round in 0..<2 {
         let before = threadAllocations()
         let largeBefore = threadLargeAllocations()
-        for _ in 0..<enabledCalls {
+        for _ in 0..<calls {
             log.info(message, metadata: metadata)
         }
         let allocations = threadAllocations() - before
+        let chunks = threadLargeAllocations() - largeBefore
         if round == 0 {
-            result.coldLoggerAllocations = allocations
-            result.coldLoggerChunkAllocations = threadLargeAllocations() - largeBefore
+            measured.cold = allocations
+            measured.coldChunks = chunks
             await pipeline.flush()
         } else {
-            result.loggerAllocationsPerRecord = Double(allocations) / Double(enabledCalls)
-            result.warmLoggerChunkAllocations = threadLargeAllocations() - largeBefore
+            measured.warmPerCall = Double(allocations) / Double(calls)
+            measured.warmChunks = chunks
         }
     }
-    await pipeline.shutdown()
-    return result
+    return measured
 }
 
 /// S4: flush latency on an idle pipeline and with 10,000 records queued.
