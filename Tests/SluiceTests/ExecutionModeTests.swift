@@ -279,7 +279,8 @@ extension ExecutionModeConformanceTests {
             #expect(await pipeline.shutdown(timeout: .seconds(30)).written == 10)
         }
         let deadline = ContinuousClock.now.advanced(by: .seconds(30))
-        while (collector != nil || storage != nil || (counts?.tasksRunning ?? 0) > 0) && ContinuousClock.now < deadline {
+        func freed() -> Bool { collector == nil && storage == nil && (counts?.tasksRunning ?? 0) == 0 }
+        while !freed() && ContinuousClock.now < deadline {
             await Task.yield()
         }
         #expect(collector == nil, "the collector's executor was kept")

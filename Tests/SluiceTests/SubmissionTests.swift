@@ -24,7 +24,7 @@ import Testing
         let stats = pipeline.stats
         #expect(stats.dropped.overflow == outcomes.count { $0 == .dropped(.overflow) })
         await gate.open()
-        let report = await pipeline.shutdown()
+        let report = await pipeline.shutdown(timeout: .seconds(120))
         #expect(report.written == outcomes.count { $0 == .queued })
         #expect(log.submit(.info, "late") == .dropped(.afterShutdown))
     }
@@ -77,7 +77,9 @@ import Testing
         #expect(waited >= .milliseconds(100))
         #expect(pipeline.stats.dropped.timedOut == 2)
         await gate.open()
-        let report = await pipeline.shutdown()
+        // A generous guard: the gate is an actor on Swift's pool, which a parallel ThreadSanitizer
+        // run shares among hundreds of tests (the default 5 s once ran out there with the gate open).
+        let report = await pipeline.shutdown(timeout: .seconds(120))
         #expect(
             report.stats.isBalanced && report.stats.dropped.total == 2 && report.written == result.2 - 1 + sent,
             "\(report)")
@@ -136,7 +138,7 @@ import Testing
         #expect(others == (0..<(producers * 2)).reduce(0, +), "unrelated tasks ran while the producers waited")
         await gate.open()
         #expect(await sent.value == producers * perProducer)
-        let report = await pipeline.shutdown()
+        let report = await pipeline.shutdown(timeout: .seconds(120))
         #expect(report.written == producers * perProducer && report.stats.dropped.total == 0)
     }
 
@@ -170,7 +172,7 @@ import Testing
         let stats = pipeline.stats
         #expect(stats.dropped.cancelled == 1 && stats.isBalanced)
         await gate.open()
-        let report = await pipeline.shutdown()
+        let report = await pipeline.shutdown(timeout: .seconds(120))
         #expect(report.stats.dropped.cancelled == 1 && report.written == outcomes.count - 1)
     }
 
