@@ -111,7 +111,10 @@ package final class CooperativeHost: Sendable {
 
     /// Runs the executor's jobs until none is left; returns true when the drainer is to park, or
     /// false when the executor went away. The executor is held only in here, never while parked.
-    package static func drainUntilIdle(_ reference: ExecutorReference) async -> Bool {
+    /// Runs isolated to the caller's actor, if any (``SerialExecutorHost`` drains on its executor).
+    package static func drainUntilIdle(
+        _ reference: ExecutorReference, isolation: isolated (any Actor)? = #isolation
+    ) async -> Bool {
         guard let executor = reference.executor else { return false }
         repeat {
             while executor.drainBatch() {
@@ -177,15 +180,9 @@ package actor SerialExecutorHost {
     }
 
     /// Runs the jobs of `reference`'s executor here until none is left, yielding this executor
-    /// between batches (``CooperativeHost/drainUntilIdle(_:)``, isolated to this executor).
+    /// between batches (``CooperativeHost/drainUntilIdle(_:isolation:)``, isolated to this actor).
     func drainUntilIdle(_ reference: ExecutorReference) async -> Bool {
-        guard let target = reference.executor else { return false }
-        repeat {
-            while target.drainBatch() {
-                await Task.yield()
-            }
-        } while !target.drainerGoesIdle()
-        return true
+        await CooperativeHost.drainUntilIdle(reference)
     }
 }
 
